@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import type { LatticeConfig } from './config/schema.js';
+import type { Logger } from './logging.js';
+import { buildHttpServer } from './http/server.js';
+import { migrateToLatest, openDatabase, type Db } from './storage/database.js';
+import { openStorage, type Storage } from './storage/index.js';
+import { loadOrCreateSigningKey } from './signing-key-file.js';
+import type { SigningKey } from './core/signing-key.js';
+import { createServices, type Services } from './services.js';
+import { registerApiRoutes } from './http/routes/index.js';
+
+/** A running homeserver: its HTTP listener, services and database. */
+export interface Lattice {
+  app: FastifyInstance;
+  storage: Storage;
+  services: Services;
+  /** The address actually bound, useful when the configured port is 0. */
+  address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+/** Opens the database, builds the services and starts listening. */
+export async function startLattice(config: LatticeConfig, logger: Logger): Promise<Lattice> {
+  const db: Db = openDatabase(config.database);
+  await migrateToLatest(db, logger);
+  const storage = openStorage(db);
+  await storage.checkServerName(config.server_name);
+
+  const signingKey: SigningKey = loadOrCreateSigningKey(config.signing_key_path, logger);
+  const services = createServices({ config, storage, signingKey, logger });
+
+  const app = await buildHttpServer({
+    logger,
+    accounts: services.accounts,
+    maxRequestSize: config.max_request_size,
+    registerRoutes: (instance) => registerApiRoutes(instance, { config, services }),
+  });
+
+  await app.listen({ host: config.listen.host, port: config.listen.port });
+  const bound = app.server.address();
+  const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.listen.host, port: config.listen.port };
+  logger.info({ ...address, serverName: config.server_name, publicBaseurl: config.public_baseurl }, 'lattice started');
+
+  return {
+    app,
+    storage,
+    services,
+    address,
+    async close() {
+      await app.close();
+      services.close();
+      await db.destroy();
+      logger.info({ serverName: config.server_name }, 'lattice stopped');
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { resolve } from 'node:path';
+import { startLattice } from '../app.js';
+import { createLogger } from '../logging.js';
+import { loadConfigOrExit, writeDefaultConfigIfMissing } from './config-file.js';
+
+const FIRST_RUN_HELP = (path: string) => `
+Wrote a default configuration to ${path} (server_name: localhost).
+
+To sign in with Nextcloud, register an OAuth2 client in Nextcloud:
+  occ oauth2:add-client Lattice http://localhost:8008/_synapse/client/oidc/callback
+then add a provider under sso.providers in ${path} (an example is in the file) and restart.
+
+To create a local account instead:
+  npx lattice register-user alice --config ${path}
+`;
+
+/** `lattice start`: runs the homeserver until SIGINT or SIGTERM. */
+export async function runStart(configPath: string): Promise<number> {
+  const path = resolve(configPath);
+  if (writeDefaultConfigIfMissing(path)) process.stdout.write(FIRST_RUN_HELP(path));
+
+  const config = loadConfigOrExit(path);
+  if (!config) return 1;
+  const logger = createLogger({ level: config.log_level });
+  const lattice = await startLattice(config, logger);
+
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      lattice.close().then(resolveStop, (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        resolveStop();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

@@ -1,0 +1,75 @@
+/**
+ * The shape of `lattice.yaml`. Key names follow Synapse's where one exists, so operators moving over
+ * recognise them. Defaults are documented beside the code that applies them in `load.ts`.
+ */
+
+export interface ListenConfig {
+  host: string;
+  port: number;
+}
+
+export interface SqliteDatabaseConfig {
+  type: 'sqlite';
+  path: string;
+}
+
+export type DatabaseConfig = SqliteDatabaseConfig;
+
+/** The claims of an OIDC provider that become the Matrix account's fields. */
+export interface ClaimMapping {
+  subject: string;
+  localpart: string;
+  display_name: string;
+  email: string;
+}
+
+interface ProviderCommon {
+  id: string;
+  name: string;
+  client_id: string;
+  /** Resolved at load time from `client_secret` or `client_secret_path`. */
+  client_secret: string;
+}
+
+/** Nextcloud's built-in `oauth2` app: authorization code, then the OCS user endpoint. */
+export interface NextcloudProviderConfig extends ProviderCommon {
+  type: 'nextcloud';
+  /** Nextcloud base URL including any web root, without a trailing slash. */
+  url: string;
+}
+
+/** Any OpenID Connect provider found through discovery, such as Nextcloud's `oidc` app. */
+export interface OidcProviderConfig extends ProviderCommon {
+  type: 'oidc';
+  issuer: string;
+  discovery_url: string | undefined;
+  scopes: string[];
+  claims: ClaimMapping;
+  /** Accepted clock difference in seconds when checking `iat`, `nbf` and `exp` of an id_token. */
+  clock_leeway_seconds: number;
+}
+
+export type ProviderConfig = NextcloudProviderConfig | OidcProviderConfig;
+
+export interface SsoConfig {
+  providers: ProviderConfig[];
+  /** URL prefixes that may receive a login token without a confirmation page. */
+  client_allowlist: string[];
+  update_profile_on_login: boolean;
+}
+
+export interface LatticeConfig {
+  server_name: string;
+  /** Always ends with a slash. */
+  public_baseurl: string;
+  listen: ListenConfig;
+  database: DatabaseConfig;
+  signing_key_path: string;
+  password_config: { enabled: boolean };
+  sso: SsoConfig;
+  /** Largest accepted request body in bytes, outside media uploads. */
+  max_request_size: number;
+  log_level: string;
+  /** Folder the config file was read from; relative paths in it are resolved against this. */
+  config_dir: string;
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+
+export interface DiscoveryRouteDeps {
+  serverName: string;
+  publicBaseurl: string;
+  /** Host and port other servers use for federation, as `/.well-known/matrix/server` publishes it. */
+  federationAuthority: string;
+}
+
+/** Spec versions whose every endpoint this server implements. */
+const SUPPORTED_VERSIONS = ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6'];
+
+export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryRouteDeps): void {
+  /** GET /_matrix/client/versions: the spec versions and unstable features this server supports. */
+  app.get('/_matrix/client/versions', async () => ({
+    versions: SUPPORTED_VERSIONS,
+    unstable_features: {},
+  }));
+
+  /** GET /.well-known/matrix/client: tells clients where the client-server API lives. */
+  app.get('/.well-known/matrix/client', async () => ({
+    'm.homeserver': { base_url: deps.publicBaseurl.replace(/\/$/, '') },
+  }));
+
+  /** GET /.well-known/matrix/server: tells other servers where federation traffic goes. */
+  app.get('/.well-known/matrix/server', async () => ({ 'm.server': deps.federationAuthority }));
+}

@@ -1,0 +1,302 @@
+import type { Transaction } from 'kysely';
+import type { Db } from './database.js';
+import type { DatabaseSchema, EventsTable } from './schema.js';
+import { allocateStreamPosition } from './stream.js';
+
+/** An event as clients and services read it back: the signed JSON plus its place in the stream. */
+export interface StoredEvent {
+  streamOrdering: number;
+  eventId: string;
+  roomId: string;
+  type: string;
+  stateKey: string | null;
+  sender: string;
+  depth: number;
+  originServerTs: number;
+  /** The signed event as created, before any redaction. */
+  json: Record<string, unknown>;
+  redactedBy: string | null;
+}
+
+export interface RoomRecord {
+  roomId: string;
+  roomVersion: string;
+  creator: string;
+  isPublic: boolean;
+}
+
+export interface MembershipRecord {
+  roomId: string;
+  userId: string;
+  membership: string;
+  eventId: string;
+  streamOrdering: number;
+}
+
+export interface PersistEventInput {
+  eventId: string;
+  roomId: string;
+  type: string;
+  stateKey: string | null;
+  sender: string;
+  depth: number;
+  originServerTs: number;
+  json: Record<string, unknown>;
+  /** Forward extremities this event replaces (its prev_events). */
+  prevEventIds: string[];
+  /** Set for the create event: the room row to insert in the same transaction. */
+  newRoom?: { roomVersion: string; creator: string };
+  /** Set for client sends, so a retried transaction id finds this event. */
+  transaction?: { userId: string; deviceId: string; txnId: string };
+  /** The event a redaction redacts. */
+  redacts?: string;
+  relation?: { eventId: string; relType: string };
+}
+
+type EventRow = EventsTable;
+
+/** Rooms, their events, current state and memberships. The rooms service is the only writer. */
+export class EventStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Writes the event with everything that depends on it in one transaction: its stream position,
+   * the room's forward extremities, current state, membership, the client's transaction id and
+   * any redaction it applies. Returns the stream position.
+   */
+  async persist(input: PersistEventInput, now: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const position = await allocateStreamPosition(trx);
+      if (input.newRoom) {
+        await trx.insertInto('rooms').values({
+          room_id: input.roomId, room_version: input.newRoom.roomVersion, creator: input.newRoom.creator, is_public: 0, created_ts: now,
+        }).execute();
+      }
+      await trx.insertInto('events').values(toEventRow(input, position)).execute();
+      await replaceForwardExtremities(trx, input);
+      if (input.stateKey !== null) await updateCurrentState(trx, input, position);
+      if (input.transaction) {
+        await trx.insertInto('event_transactions').values({
+          user_id: input.transaction.userId, device_id: input.transaction.deviceId, txn_id: input.transaction.txnId,
+          event_id: input.eventId, created_ts: now,
+        }).execute();
+      }
+      if (input.redacts) {
+        await trx.updateTable('events').set({ redacted_by: input.eventId })
+          .where('event_id', '=', input.redacts).where('room_id', '=', input.roomId).where('redacted_by', 'is', null)
+          .execute();
+      }
+      return position;
+    });
+  }
+
+  async findTransaction(userId: string, deviceId: string, txnId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('event_transactions').select('event_id')
+      .where('user_id', '=', userId).where('device_id', '=', deviceId).where('txn_id', '=', txnId)
+      .executeTakeFirst();
+    return row?.event_id;
+  }
+
+  async getRoom(roomId: string): Promise<RoomRecord | undefined> {
+    const row = await this.db.selectFrom('rooms').selectAll().where('room_id', '=', roomId).executeTakeFirst();
+    return row && { roomId: row.room_id, roomVersion: row.room_version, creator: row.creator, isPublic: row.is_public === 1 };
+  }
+
+  async setRoomPublic(roomId: string, isPublic: boolean): Promise<void> {
+    await this.db.updateTable('rooms').set({ is_public: isPublic ? 1 : 0 }).where('room_id', '=', roomId).execute();
+  }
+
+  async listPublicRooms(): Promise<string[]> {
+    const rows = await this.db.selectFrom('rooms').select('room_id').where('is_public', '=', 1).orderBy('created_ts').execute();
+    return rows.map((row) => row.room_id);
+  }
+
+  async getEvent(eventId: string): Promise<StoredEvent | undefined> {
+    const row = await this.db.selectFrom('events').selectAll().where('event_id', '=', eventId).executeTakeFirst();
+    return row && toStoredEvent(row);
+  }
+
+  async getEvents(eventIds: readonly string[]): Promise<StoredEvent[]> {
+    if (eventIds.length === 0) return [];
+    const rows = await this.db.selectFrom('events').selectAll().where('event_id', 'in', [...eventIds]).execute();
+    return rows.map(toStoredEvent);
+  }
+
+  async getForwardExtremities(roomId: string): Promise<Array<{ eventId: string; depth: number }>> {
+    const rows = await this.db.selectFrom('room_forward_extremities').select(['event_id', 'depth'])
+      .where('room_id', '=', roomId).execute();
+    return rows.map((row) => ({ eventId: row.event_id, depth: Number(row.depth) }));
+  }
+
+  /** The room's current state events, optionally limited to some event types. */
+  async getCurrentState(roomId: string, types?: readonly string[]): Promise<StoredEvent[]> {
+    let query = this.db.selectFrom('current_state').innerJoin('events', 'events.event_id', 'current_state.event_id')
+      .selectAll('events').where('current_state.room_id', '=', roomId);
+    if (types) query = query.where('current_state.type', 'in', [...types]);
+    const rows = await query.orderBy('events.stream_ordering').execute();
+    return rows.map(toStoredEvent);
+  }
+
+  async getCurrentStateEvent(roomId: string, type: string, stateKey: string): Promise<StoredEvent | undefined> {
+    const row = await this.db.selectFrom('current_state').innerJoin('events', 'events.event_id', 'current_state.event_id')
+      .selectAll('events')
+      .where('current_state.room_id', '=', roomId).where('current_state.type', '=', type).where('current_state.state_key', '=', stateKey)
+      .executeTakeFirst();
+    return row && toStoredEvent(row);
+  }
+
+  /**
+   * The room's state just after the event at `position`: for each (type, state_key), the newest
+   * state event at or before it. Events of one server form a single line, so stream order is
+   * the order in which state changed.
+   */
+  async getStateAt(roomId: string, position: number): Promise<StoredEvent[]> {
+    const rows = await this.db.selectFrom('events as e').selectAll('e')
+      .where('e.room_id', '=', roomId)
+      .where('e.state_key', 'is not', null)
+      .where('e.stream_ordering', '<=', position)
+      .where(({ not, exists, selectFrom }) => not(exists(
+        selectFrom('events as later').select('later.stream_ordering')
+          .whereRef('later.room_id', '=', 'e.room_id')
+          .whereRef('later.type', '=', 'e.type')
+          .whereRef('later.state_key', '=', 'e.state_key')
+          .whereRef('later.stream_ordering', '>', 'e.stream_ordering')
+          .where('later.stream_ordering', '<=', position),
+      )))
+      .orderBy('e.stream_ordering')
+      .execute();
+    return rows.map(toStoredEvent);
+  }
+
+  /**
+   * Events of a room strictly after `after` and at most `upTo`, newest first when `direction` is
+   * `backward`. `limit` caps the count from the starting end.
+   */
+  async getRoomEvents(
+    roomId: string,
+    range: { after: number; upTo: number; direction: 'forward' | 'backward'; limit: number },
+  ): Promise<StoredEvent[]> {
+    const rows = await this.db.selectFrom('events').selectAll()
+      .where('room_id', '=', roomId)
+      .where('stream_ordering', '>', range.after)
+      .where('stream_ordering', '<=', range.upTo)
+      .orderBy('stream_ordering', range.direction === 'forward' ? 'asc' : 'desc')
+      .limit(range.limit)
+      .execute();
+    return rows.map(toStoredEvent);
+  }
+
+  async getMembership(roomId: string, userId: string): Promise<MembershipRecord | undefined> {
+    const row = await this.db.selectFrom('room_memberships').selectAll()
+      .where('room_id', '=', roomId).where('user_id', '=', userId).executeTakeFirst();
+    return row && toMembership(row);
+  }
+
+  /** The user's current membership in every room they have any membership event in. */
+  async getRoomsForUser(userId: string, memberships?: readonly string[]): Promise<MembershipRecord[]> {
+    let query = this.db.selectFrom('room_memberships').selectAll().where('user_id', '=', userId);
+    if (memberships) query = query.where('membership', 'in', [...memberships]);
+    const rows = await query.execute();
+    return rows.map(toMembership);
+  }
+
+  async getMembers(roomId: string, memberships?: readonly string[]): Promise<MembershipRecord[]> {
+    let query = this.db.selectFrom('room_memberships').selectAll().where('room_id', '=', roomId);
+    if (memberships) query = query.where('membership', 'in', [...memberships]);
+    const rows = await query.orderBy('user_id').execute();
+    return rows.map(toMembership);
+  }
+
+  /** Membership events whose target is the user, written after `since`, oldest first. */
+  async getMembershipChangesSince(userId: string, since: number): Promise<StoredEvent[]> {
+    const rows = await this.db.selectFrom('events').selectAll()
+      .where('type', '=', 'm.room.member').where('state_key', '=', userId).where('stream_ordering', '>', since)
+      .orderBy('stream_ordering')
+      .execute();
+    return rows.map(toStoredEvent);
+  }
+
+  /** Rooms among `roomIds` that have events after `since`, so incremental /sync can skip the rest. */
+  async getRoomsChangedSince(roomIds: readonly string[], since: number): Promise<Set<string>> {
+    if (roomIds.length === 0) return new Set();
+    const rows = await this.db.selectFrom('events').select('room_id').distinct()
+      .where('room_id', 'in', [...roomIds]).where('stream_ordering', '>', since)
+      .execute();
+    return new Set(rows.map((row) => row.room_id));
+  }
+
+  async getRelations(eventId: string, relType?: string): Promise<StoredEvent[]> {
+    let query = this.db.selectFrom('events').selectAll().where('relates_to_id', '=', eventId);
+    if (relType) query = query.where('rel_type', '=', relType);
+    const rows = await query.orderBy('stream_ordering').execute();
+    return rows.map(toStoredEvent);
+  }
+}
+
+async function replaceForwardExtremities(trx: Transaction<DatabaseSchema>, input: PersistEventInput): Promise<void> {
+  if (input.prevEventIds.length > 0) {
+    await trx.deleteFrom('room_forward_extremities')
+      .where('room_id', '=', input.roomId).where('event_id', 'in', input.prevEventIds).execute();
+  }
+  await trx.insertInto('room_forward_extremities')
+    .values({ room_id: input.roomId, event_id: input.eventId, depth: input.depth })
+    .execute();
+}
+
+async function updateCurrentState(trx: Transaction<DatabaseSchema>, input: PersistEventInput, position: number): Promise<void> {
+  const stateKey = input.stateKey ?? '';
+  await trx.insertInto('current_state')
+    .values({ room_id: input.roomId, type: input.type, state_key: stateKey, event_id: input.eventId, stream_ordering: position })
+    .onConflict((oc) => oc.columns(['room_id', 'type', 'state_key']).doUpdateSet({ event_id: input.eventId, stream_ordering: position }))
+    .execute();
+  if (input.type !== 'm.room.member') return;
+
+  const content = input.json.content as { membership?: unknown } | undefined;
+  const membership = typeof content?.membership === 'string' ? content.membership : 'leave';
+  await trx.insertInto('room_memberships')
+    .values({ room_id: input.roomId, user_id: stateKey, membership, event_id: input.eventId, stream_ordering: position })
+    .onConflict((oc) => oc.columns(['room_id', 'user_id']).doUpdateSet({ membership, event_id: input.eventId, stream_ordering: position }))
+    .execute();
+}
+
+function toEventRow(input: PersistEventInput, position: number): EventRow {
+  return {
+    stream_ordering: position,
+    event_id: input.eventId,
+    room_id: input.roomId,
+    type: input.type,
+    state_key: input.stateKey,
+    sender: input.sender,
+    depth: input.depth,
+    origin_server_ts: input.originServerTs,
+    event_json: JSON.stringify(input.json),
+    redacted_by: null,
+    relates_to_id: input.relation?.eventId ?? null,
+    rel_type: input.relation?.relType ?? null,
+  };
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    streamOrdering: Number(row.stream_ordering),
+    eventId: row.event_id,
+    roomId: row.room_id,
+    type: row.type,
+    stateKey: row.state_key,
+    sender: row.sender,
+    depth: Number(row.depth),
+    originServerTs: Number(row.origin_server_ts),
+    json: JSON.parse(row.event_json) as Record<string, unknown>,
+    redactedBy: row.redacted_by,
+  };
+}
+
+function toMembership(row: { room_id: string; user_id: string; membership: string; event_id: string; stream_ordering: number }): MembershipRecord {
+  return {
+    roomId: row.room_id,
+    userId: row.user_id,
+    membership: row.membership,
+    eventId: row.event_id,
+    streamOrdering: Number(row.stream_ordering),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Table types for Kysely. JSON columns are stored as TEXT and parsed by the store that owns them.
+ * Timestamps are milliseconds since the Unix epoch; positions come from the one stream counter.
+ */
+export interface DatabaseSchema {
+  server_meta: { key: string; value: string };
+  stream_counter: { name: string; position: number };
+  users: UsersTable;
+  user_external_ids: { provider_id: string; subject: string; user_id: string; created_ts: number };
+  devices: DevicesTable;
+  access_tokens: { token_hash: string; user_id: string; device_id: string; created_ts: number };
+  login_tokens: { token_hash: string; user_id: string; expires_ts: number };
+  rooms: RoomsTable;
+  events: EventsTable;
+  room_forward_extremities: { room_id: string; event_id: string; depth: number };
+  current_state: { room_id: string; type: string; state_key: string; event_id: string; stream_ordering: number };
+  room_memberships: RoomMembershipsTable;
+  event_transactions: { user_id: string; device_id: string; txn_id: string; event_id: string; created_ts: number };
+  account_data: AccountDataTable;
+  filters: { user_id: string; filter_id: number; filter_json: string };
+  room_aliases: { alias: string; room_id: string; creator: string; created_ts: number };
+  receipts: ReceiptsTable;
+}
+
+export interface UsersTable {
+  user_id: string;
+  localpart: string;
+  password_hash: string | null;
+  is_admin: number;
+  deactivated: number;
+  displayname: string | null;
+  avatar_url: string | null;
+  created_ts: number;
+}
+
+export interface DevicesTable {
+  user_id: string;
+  device_id: string;
+  display_name: string | null;
+  created_ts: number;
+  last_seen_ts: number | null;
+  last_seen_ip: string | null;
+}
+
+export interface RoomsTable {
+  room_id: string;
+  room_version: string;
+  creator: string;
+  is_public: number;
+  created_ts: number;
+}
+
+export interface EventsTable {
+  stream_ordering: number;
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  depth: number;
+  origin_server_ts: number;
+  /** The event as signed, before any redaction; clients receive the redacted form once redacted_by is set. */
+  event_json: string;
+  redacted_by: string | null;
+  /** `m.relates_to.rel_type` and `event_id` of the content, for relations and aggregations. */
+  relates_to_id: string | null;
+  rel_type: string | null;
+}
+
+export interface RoomMembershipsTable {
+  room_id: string;
+  user_id: string;
+  membership: string;
+  event_id: string;
+  stream_ordering: number;
+}
+
+export interface AccountDataTable {
+  user_id: string;
+  /** Empty string for global account data. */
+  room_id: string;
+  type: string;
+  content_json: string;
+  stream_position: number;
+}
+
+export interface ReceiptsTable {
+  room_id: string;
+  user_id: string;
+  receipt_type: string;
+  /** Empty string for an unthreaded receipt. */
+  thread_id: string;
+  event_id: string;
+  ts: number;
+  stream_position: number;
+}
+

@@ -1,0 +1,134 @@
+import type { Db } from './database.js';
+
+export interface UserRecord {
+  userId: string;
+  localpart: string;
+  passwordHash: string | null;
+  isAdmin: boolean;
+  deactivated: boolean;
+  displayname: string | null;
+  avatarUrl: string | null;
+  createdTs: number;
+}
+
+export interface NewUser {
+  userId: string;
+  localpart: string;
+  passwordHash?: string | null;
+  displayname?: string | null;
+  isAdmin?: boolean;
+}
+
+/** Accounts, their profiles and the identity-provider subjects mapped to them. */
+export class UserStore {
+  constructor(private readonly db: Db) {}
+
+  async get(userId: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    return row && toUserRecord(row);
+  }
+
+  async localpartTaken(localpart: string): Promise<boolean> {
+    const row = await this.db.selectFrom('users').select('user_id').where('localpart', '=', localpart).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Inserts a user; returns false without writing when the user id or localpart already exists. */
+  async create(user: NewUser, now: number): Promise<boolean> {
+    const result = await this.db.insertInto('users')
+      .values({
+        user_id: user.userId,
+        localpart: user.localpart,
+        password_hash: user.passwordHash ?? null,
+        is_admin: user.isAdmin ? 1 : 0,
+        deactivated: 0,
+        displayname: user.displayname ?? null,
+        avatar_url: null,
+        created_ts: now,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /**
+   * Inserts a user and links it to a provider subject in one transaction. Returns false, writing
+   * nothing, when the localpart is taken; a subject that is already linked makes it throw.
+   */
+  async createWithExternalId(user: NewUser, providerId: string, subject: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const taken = await trx.selectFrom('users').select('user_id')
+        .where((eb) => eb.or([eb('localpart', '=', user.localpart), eb('user_id', '=', user.userId)]))
+        .executeTakeFirst();
+      if (taken) return false;
+      await trx.insertInto('users').values({
+        user_id: user.userId,
+        localpart: user.localpart,
+        password_hash: null,
+        is_admin: user.isAdmin ? 1 : 0,
+        deactivated: 0,
+        displayname: user.displayname ?? null,
+        avatar_url: null,
+        created_ts: now,
+      }).execute();
+      await trx.insertInto('user_external_ids')
+        .values({ provider_id: providerId, subject, user_id: user.userId, created_ts: now })
+        .execute();
+      return true;
+    });
+  }
+
+  async findByExternalId(providerId: string, subject: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('user_external_ids').select('user_id')
+      .where('provider_id', '=', providerId).where('subject', '=', subject)
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+
+  async setDisplayname(userId: string, displayname: string | null): Promise<void> {
+    await this.db.updateTable('users').set({ displayname }).where('user_id', '=', userId).execute();
+  }
+
+  async setAvatarUrl(userId: string, avatarUrl: string | null): Promise<void> {
+    await this.db.updateTable('users').set({ avatar_url: avatarUrl }).where('user_id', '=', userId).execute();
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).execute();
+  }
+
+  async setAdmin(userId: string, isAdmin: boolean): Promise<void> {
+    await this.db.updateTable('users').set({ is_admin: isAdmin ? 1 : 0 }).where('user_id', '=', userId).execute();
+  }
+
+  /** Returns users whose id or display name contains the term, case-insensitively. */
+  async search(term: string, limit: number): Promise<UserRecord[]> {
+    const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.db.selectFrom('users').selectAll()
+      .where('deactivated', '=', 0)
+      .where((eb) => eb.or([
+        eb(eb.fn('lower', ['user_id']), 'like', pattern),
+        eb(eb.fn('lower', ['displayname']), 'like', pattern),
+      ]))
+      .orderBy('user_id')
+      .limit(limit)
+      .execute();
+    return rows.map(toUserRecord);
+  }
+}
+
+function toUserRecord(row: {
+  user_id: string; localpart: string; password_hash: string | null; is_admin: number; deactivated: number;
+  displayname: string | null; avatar_url: string | null; created_ts: number;
+}): UserRecord {
+  return {
+    userId: row.user_id,
+    localpart: row.localpart,
+    passwordHash: row.password_hash,
+    isAdmin: row.is_admin === 1,
+    deactivated: row.deactivated === 1,
+    displayname: row.displayname,
+    avatarUrl: row.avatar_url,
+    createdTs: Number(row.created_ts),
+  };
+}
