@@ -18,7 +18,7 @@ export interface AuthEvent {
 /** Room state for authorisation, keyed by `stateKey(type, state_key)`. */
 export type AuthState = ReadonlyMap<string, AuthEvent>;
 
-/** Outcome of an authorisation check; `reason` says which rule rejected the event. */
+/** Outcome of an authorisation check. A rejection's `reason` names the rule that failed. */
 export type AuthResult = { allowed: true } | { allowed: false; reason: string };
 
 /** Returns the map key of a state entry: the type and state key joined by NUL, which neither may contain. */

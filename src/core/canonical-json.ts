@@ -46,6 +46,8 @@ function encodeValue(value: unknown, path: string): string {
 }
 
 function encodeNumber(value: number, path: string): string {
+  // TODO: events of room versions 1 to 5 may contain floats or integers beyond 2^53 - 1, and
+  // servers SHOULD still handle them. Hashing or signing such events throws here.
   if (!Number.isSafeInteger(value)) {
     throw new Error(`Canonical JSON allows only integers within ±(2^53 - 1), got ${value} at ${path}`);
   }

@@ -31,7 +31,9 @@ export interface AuthOptions {
   isSignedByServer?: ServerSignatureCheck;
 }
 
-/** Default signature check: a signature from the server is present. Verifying it needs keys the caller holds. */
+/** Default signature check: a signature from the server is present. */
+// TODO: this default does not verify the signature, because the server's keys live outside the
+// core. Callers handling remote joins must pass `isSignedByServer`.
 function hasSignatureFrom(event: AuthEvent, serverName: string): boolean {
   const signatures = event.signatures?.[serverName];
   return signatures !== undefined && Object.keys(signatures).length > 0;

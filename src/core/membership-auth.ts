@@ -26,7 +26,7 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-/** Returns the id of a `prev_events` entry, which is a string, or an `[id, hashes]` pair in versions 1 and 2. */
+/** Returns the id of a `prev_events` entry. Entries are ids, or `[id, hashes]` pairs in versions 1 and 2. */
 function prevEventId(entry: unknown): unknown {
   return Array.isArray(entry) ? entry[0] : entry;
 }

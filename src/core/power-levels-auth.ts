@@ -32,7 +32,7 @@ function checkFormat(content: Record<string, unknown>, version: RoomVersion): Au
     const invalid = findInvalidValue(map, version);
     if (invalid !== undefined) return reject(`power levels: ${name}.${invalid} is not an integer`);
   }
-  // NOTE: a missing `users` property is accepted, as an empty object, like Synapse does.
+  // NOTE: a missing `users` property is accepted as an empty object, as synapse/event_auth.py does.
   if (Object.hasOwn(content, 'users')) {
     const users = asRecord(content['users']);
     if (users === undefined) return reject('power levels: users is not an object');

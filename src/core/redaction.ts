@@ -77,14 +77,14 @@ function redactContent(type: string, content: Record<string, unknown>, algorithm
   const rule = CONTENT_RULES[algorithm][type];
   if (rule === undefined) return {};
   if (rule === 'all') return { ...content };
-  const kept = pick(content, rule);
+  const keptContent = pick(content, rule);
   if (algorithm === 'v11' && type === 'm.room.member') {
     const invite = content['third_party_invite'];
     if (typeof invite === 'object' && invite !== null && Object.hasOwn(invite, 'signed')) {
-      kept['third_party_invite'] = { signed: (invite as Record<string, unknown>)['signed'] };
+      keptContent['third_party_invite'] = { signed: (invite as Record<string, unknown>)['signed'] };
     }
   }
-  return kept;
+  return keptContent;
 }
 
 /**

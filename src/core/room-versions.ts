@@ -4,7 +4,7 @@
  * how every version behaves.
  */
 
-/** How an event id is formed. */
+/** Event id format of a room version. */
 export type EventIdFormat =
   /** `$opaque:domain`, carried in the event's `event_id` field (versions 1 and 2). */
   | 'v1'
@@ -13,7 +13,7 @@ export type EventIdFormat =
   /** `$` + unpadded URL-safe Base64 of the reference hash (versions 4 and later). */
   | 'v4';
 
-/** Which redaction algorithm applies; each is named after the version that introduced it. */
+/** Redaction algorithm, named after the room version that introduced it. */
 export type RedactionAlgorithm = 'v1' | 'v6' | 'v8' | 'v9' | 'v11';
 
 export interface RoomVersion {

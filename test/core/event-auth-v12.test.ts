@@ -58,7 +58,8 @@ describe('version 12 room id', () => {
     const room = standardRoom('12').withMember(BOB, 'join');
     const powerLevels = room.state.get(stateKey('m.room.power_levels', ''));
     const member = room.state.get(stateKey('m.room.member', BOB));
-    assert.ok(powerLevels && member);
+    assert.ok(powerLevels, 'power levels are in the fixture state');
+    assert.ok(member, 'the member event is in the fixture state');
     const message = room.event({ type: 'm.room.message', sender: BOB });
     assertAllowed(room.check(message, { authEvents: [powerLevels, member] }));
     assertRejected(room.check(message, { authEvents: [{ ...room.createEvent, room_id: room.roomId }, powerLevels, member] }), /does not select/);

@@ -157,6 +157,11 @@ for (const versionId of ['10', '11']) {
       assertRejected(room.check(powerLevels(room, { users: [] })), /users is not an object/);
     });
 
+    it('accepts power levels without users', () => {
+      const room = standardRoom(versionId);
+      assertAllowed(room.check(powerLevels(room, { users_default: 0 })));
+    });
+
     it('allows the first power levels event', () => {
       const room = new RoomFixture(versionId).withMember(ALICE, 'join');
       assertAllowed(room.check(powerLevels(room, { users: { [ALICE]: 100 }, ban: 100 })));

@@ -83,7 +83,7 @@ export class RoomFixture {
   }
 }
 
-/** A room after the usual creation steps: the creator joined, power levels with the creator at 100, and a join rule. */
+/** Builds a room after the usual creation steps: the creator joined, power levels with the creator at 100, and a join rule. */
 export function standardRoom(versionId: string, joinRule = 'invite'): RoomFixture {
   const room = new RoomFixture(versionId).withMember(ALICE, 'join');
   const users = room.version.infiniteCreatorPower ? {} : { [ALICE]: 100 };
