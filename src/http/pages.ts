@@ -1,0 +1,82 @@
+/**
+ * Small HTML pages shown in the browser during single sign-on: provider picker, confirmation and
+ * errors. Every text is HTML-escaped, and the pages load nothing and run no script.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+
+export interface PageLink {
+  href: string;
+  text: string;
+}
+
+export interface Page {
+  title: string;
+  paragraphs: string[];
+  links?: PageLink[];
+}
+
+const STYLE = [
+  'body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}',
+  'a.button{display:inline-block;margin:.25rem .5rem .25rem 0;padding:.5rem 1rem;border-radius:.375rem;background:#0b5cd5;color:#fff;text-decoration:none}',
+].join('');
+
+/** Only the one stylesheet above may apply; no scripts, images, frames or form posts. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`,
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Escapes the five characters that are special in HTML text and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+export function renderPage(page: Page): string {
+  const paragraphs = page.paragraphs.map((text) => `<p>${escapeHtml(text)}</p>`).join('\n');
+  const links = (page.links ?? [])
+    .map((link) => `<a class="button" href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a>`)
+    .join('\n');
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(page.title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<h1>${escapeHtml(page.title)}</h1>`,
+    paragraphs,
+    links ? `<p>${links}</p>` : '',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** Sends a page that no cache keeps, no frame shows and no Referer leaks from. */
+export function sendPage(reply: FastifyReply, status: number, page: Page): FastifyReply {
+  setNoStoreHeaders(reply);
+  return reply
+    .status(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('x-frame-options', 'DENY')
+    .header('content-security-policy', CONTENT_SECURITY_POLICY)
+    .header('x-content-type-options', 'nosniff')
+    .send(renderPage(page));
+}
+
+/** Headers for any response that carries a login token or sign-in state. */
+export function setNoStoreHeaders(reply: FastifyReply): void {
+  void reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+}

@@ -1,0 +1,125 @@
+/**
+ * Sign-in through Nextcloud's built-in `oauth2` app, which speaks plain OAuth2 (no id_token): the
+ * authorization code is redeemed for an access token, and the OCS endpoint `cloud/user` names the
+ * account. The access token is a full-power app password of the user. It is used for that one call
+ * and then dropped, and never stored or logged.
+ */
+import type { NextcloudProviderConfig } from '../../config/schema.js';
+import { SsoError } from './errors.js';
+import type { AuthorizationRequest, ExternalProfile, IdentityProvider } from './provider.js';
+import { fetchJson, isRecord } from './provider-fetch.js';
+import type { PendingSignIn } from './state-cookie.js';
+
+export class NextcloudProvider implements IdentityProvider {
+  readonly id: string;
+  readonly name: string;
+
+  constructor(private readonly config: NextcloudProviderConfig, private readonly timeoutMs?: number) {
+    this.id = config.id;
+    this.name = config.name;
+  }
+
+  /**
+   * Sends both PKCE parameters: Nextcloud 34.0.1 ignores them, and newer releases refuse a
+   * challenge without `S256`. Nextcloud also ignores `redirect_uri` and returns to the one URI
+   * registered for the client, so that registration must name the callback this server serves.
+   */
+  async authorizationUrl(request: AuthorizationRequest): Promise<URL> {
+    const url = new URL(`${this.config.url}/index.php/apps/oauth2/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: this.config.client_id,
+      redirect_uri: request.redirectUri,
+      state: request.state,
+      code_challenge: request.codeChallenge,
+      code_challenge_method: 'S256',
+    }).toString();
+    return url;
+  }
+
+  async fetchProfile(callback: URLSearchParams, pending: PendingSignIn, redirectUri: string): Promise<ExternalProfile> {
+    const code = callback.get('code');
+    if (!code) throw new SsoError('callback_parameters_missing', 'the callback has no "code" parameter');
+    const accessToken = await this.redeemCode(code, pending.codeVerifier, redirectUri);
+    return this.fetchUser(accessToken);
+  }
+
+  /** Redeems the code with client_secret_post, which works whether or not the web server passes Basic auth on. */
+  private async redeemCode(code: string, codeVerifier: string, redirectUri: string): Promise<string> {
+    const url = new URL(`${this.config.url}/index.php/apps/oauth2/api/v1/token`);
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      client_id: this.config.client_id,
+      client_secret: this.config.client_secret,
+      code_verifier: codeVerifier,
+    });
+    const response = await fetchJson(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: form.toString(),
+    }, 'Nextcloud token', this.timeoutMs);
+
+    if (response.status !== 200) throw tokenError(response.status, response.body);
+    const accessToken = isRecord(response.body) ? response.body.access_token : undefined;
+    if (typeof accessToken !== 'string' || accessToken === '') {
+      throw new SsoError('provider_response_invalid', 'the Nextcloud token endpoint returned status 200 without a string "access_token"');
+    }
+    return accessToken;
+  }
+
+  private async fetchUser(accessToken: string): Promise<ExternalProfile> {
+    const url = new URL(`${this.config.url}/ocs/v2.php/cloud/user?format=json`);
+    const response = await fetchJson(url, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${accessToken}`, 'ocs-apirequest': 'true', accept: 'application/json' },
+    }, 'Nextcloud OCS user', this.timeoutMs);
+    return profileFromOcs(response.status, response.body);
+  }
+}
+
+/** Maps the token endpoint's `{"error": …}` replies, which Nextcloud sends with status 400. */
+function tokenError(status: number, body: unknown): SsoError {
+  const error = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
+  const detail = `the Nextcloud token endpoint returned status ${status}${error ? ` with error "${error}"` : ''}`;
+  if (status === 400 && (error === 'invalid_request' || error === 'invalid_grant')) return new SsoError('code_rejected', detail);
+  if (status === 400 && error === 'invalid_client') return new SsoError('client_rejected', detail);
+  if (status === 429) return new SsoError('provider_unreachable', `${detail} (throttled by brute-force protection)`);
+  if (body === undefined) return new SsoError('provider_response_invalid', `${detail}, body not JSON`);
+  return new SsoError('provider_error', detail);
+}
+
+/**
+ * Reads the OCS envelope. Any status other than 200, or `meta.status` other than "ok", is a failed
+ * lookup; `data` of such a reply is never used.
+ */
+function profileFromOcs(status: number, body: unknown): ExternalProfile {
+  const ocs = isRecord(body) && isRecord(body.ocs) ? body.ocs : undefined;
+  const meta = ocs && isRecord(ocs.meta) ? ocs.meta : undefined;
+  const statusCode = meta?.statuscode;
+  if (status !== 200) {
+    const reason = status >= 500 ? 'provider_error' : 'profile_rejected';
+    throw new SsoError(reason, `the Nextcloud OCS user endpoint returned status ${status}${statusCode !== undefined ? ` with statuscode ${String(statusCode)}` : ''}`);
+  }
+  if (!ocs || !meta) throw new SsoError('provider_response_invalid', 'the Nextcloud OCS user endpoint returned status 200 without a JSON OCS envelope');
+  if (meta.status !== 'ok') {
+    throw new SsoError('profile_rejected', `the Nextcloud OCS user endpoint reported status "${String(meta.status)}" with statuscode ${String(statusCode)}`);
+  }
+
+  const data = isRecord(ocs.data) ? ocs.data : undefined;
+  if (!data || typeof data.id !== 'string') {
+    throw new SsoError('provider_response_invalid', 'the Nextcloud OCS user reply has no string "data.id"');
+  }
+  if (data.id.trim() === '') throw new SsoError('subject_missing', 'the Nextcloud OCS user reply has an empty "data.id"');
+  return {
+    subject: data.id,
+    localpartSource: data.id,
+    displayName: firstString(data['display-name'], data.displayname),
+    email: firstString(data.email),
+  };
+}
+
+function firstString(...values: unknown[]): string | undefined {
+  return values.find((value): value is string => typeof value === 'string' && value !== '');
+}
