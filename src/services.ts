@@ -4,7 +4,16 @@ import type { SigningKey } from './core/signing-key.js';
 import { AccountService } from './identity/accounts.js';
 import { SsoService } from './identity/sso/service.js';
 import type { Logger } from './logging.js';
+import { ProfileService } from './profile/profile-service.js';
+import { EventFormatter } from './rooms/event-formatter.js';
+import { RoomReader } from './rooms/room-reader.js';
+import { RoomService } from './rooms/room-service.js';
+import { RoomWriter } from './rooms/room-writer.js';
 import type { Storage } from './storage/index.js';
+import { SyncNotifier } from './sync/notifier.js';
+import { RoomSyncBuilder } from './sync/room-sync.js';
+import { SyncService } from './sync/sync-service.js';
+import { UnreadCounter } from './sync/unread.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -16,6 +25,12 @@ export interface ServiceContext {
 export interface Services {
   accounts: AccountService;
   sso: SsoService;
+  profiles: ProfileService;
+  rooms: RoomService;
+  reader: RoomReader;
+  sync: SyncService;
+  notifier: SyncNotifier;
+  storage: Storage;
   close(): void;
 }
 
@@ -23,19 +38,33 @@ export interface Services {
 export function createServices(context: ServiceContext): Services {
   const { config, storage, logger } = context;
   const accounts = new AccountService({ users: storage.users, devices: storage.devices, serverName: config.server_name, logger });
+  const notifier = new SyncNotifier();
+  const writer = new RoomWriter({
+    events: storage.events, notifier, serverName: config.server_name, signingKey: context.signingKey, logger: logger.child({ component: 'rooms' }),
+  });
+  const rooms = new RoomService({
+    writer, events: storage.events, users: storage.users, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }),
+  });
+  const formatter = new EventFormatter(storage.events);
+  const reader = new RoomReader(storage.db, storage.events, formatter);
+  const profiles = new ProfileService(storage.users, rooms, logger.child({ component: 'profile' }));
+  const sync = new SyncService({
+    db: storage.db,
+    events: storage.events,
+    accountData: storage.accountData,
+    rooms: new RoomSyncBuilder(storage.events, storage.accountData, formatter, new UnreadCounter(storage.events)),
+    notifier,
+    logger: logger.child({ component: 'sync' }),
+  });
   const sso = new SsoService({
     config,
     users: storage.users,
     accounts,
-    profiles: { setDisplayName: (userId, name) => storage.users.setDisplayname(userId, name) },
+    profiles: { setDisplayName: (userId, name) => profiles.setDisplayName(userId, name) },
     logger: logger.child({ component: 'sso' }),
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
-  return {
-    accounts,
-    sso,
-    close() {},
-  };
+  return { accounts, sso, profiles, rooms, reader, sync, notifier, storage, close() {} };
 }
 
 /** Derives a purpose-bound secret from the signing key, so operators have one secret to keep. */

@@ -31,7 +31,8 @@ export type ErrorCode =
   | 'M_THREEPID_NOT_FOUND'
   | 'M_CANNOT_LEAVE_SERVER_NOTICE_ROOM'
   | 'M_NOT_YET_UPLOADED'
-  | 'M_CANNOT_OVERWRITE_MEDIA';
+  | 'M_CANNOT_OVERWRITE_MEDIA'
+  | 'M_BAD_ALIAS';
 
 /** Default HTTP status of each error code, from the spec's "Standard error response" section. */
 const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {

@@ -97,6 +97,15 @@ export class EventStore {
     return row?.event_id;
   }
 
+  /** Transaction ids that this device used for any of the events, by event id. */
+  async getTransactionIds(userId: string, deviceId: string, eventIds: readonly string[]): Promise<Map<string, string>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom('event_transactions').select(['event_id', 'txn_id'])
+      .where('user_id', '=', userId).where('device_id', '=', deviceId).where('event_id', 'in', [...eventIds])
+      .execute();
+    return new Map(rows.map((row) => [row.event_id, row.txn_id]));
+  }
+
   async getRoom(roomId: string): Promise<RoomRecord | undefined> {
     const row = await this.db.selectFrom('rooms').selectAll().where('room_id', '=', roomId).executeTakeFirst();
     return row && { roomId: row.room_id, roomVersion: row.room_version, creator: row.creator, isPublic: row.is_public === 1 };
@@ -223,6 +232,19 @@ export class EventStore {
       .where('room_id', 'in', [...roomIds]).where('stream_ordering', '>', since)
       .execute();
     return new Set(rows.map((row) => row.room_id));
+  }
+
+  /** Messages from other users after the user's newest event in the room, up to `upTo`. */
+  async countMessagesFromOthersSinceOwn(roomId: string, userId: string, upTo: number): Promise<number> {
+    const own = await this.db.selectFrom('events').select((eb) => eb.fn.max('stream_ordering').as('last'))
+      .where('room_id', '=', roomId).where('sender', '=', userId).where('stream_ordering', '<=', upTo)
+      .executeTakeFirst();
+    const row = await this.db.selectFrom('events').select((eb) => eb.fn.countAll().as('count'))
+      .where('room_id', '=', roomId).where('sender', '!=', userId)
+      .where('stream_ordering', '>', Number(own?.last ?? 0)).where('stream_ordering', '<=', upTo)
+      .where('type', 'in', ['m.room.message', 'm.room.encrypted', 'm.sticker'])
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
   }
 
   async getRelations(eventId: string, relType?: string): Promise<StoredEvent[]> {

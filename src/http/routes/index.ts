@@ -1,9 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { LatticeConfig } from '../../config/schema.js';
 import type { Services } from '../../services.js';
+import { registerAccountDataRoutes } from './account-data.js';
+import { registerCapabilityRoutes } from './capabilities.js';
+import { registerDirectoryRoutes } from './directory.js';
 import { registerDiscoveryRoutes } from './discovery.js';
 import { registerLoginRoutes } from './login.js';
+import { registerProfileRoutes } from './profile.js';
+import { registerRoomEventRoutes } from './room-events.js';
+import { registerRoomRoutes } from './rooms.js';
 import { registerSsoRoutes } from './sso.js';
+import { registerSyncRoutes } from './sync.js';
 
 export interface ApiContext {
   config: LatticeConfig;
@@ -12,6 +19,7 @@ export interface ApiContext {
 
 /** The flat list of route modules, each given only the services it uses. */
 export function registerApiRoutes(app: FastifyInstance, { config, services }: ApiContext): void {
+  const { storage } = services;
   registerDiscoveryRoutes(app, {
     serverName: config.server_name,
     publicBaseurl: config.public_baseurl,
@@ -24,6 +32,13 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
     publicBaseurl: config.public_baseurl,
   });
   registerSsoRoutes(app, { sso: services.sso });
+  registerCapabilityRoutes(app);
+  registerProfileRoutes(app, { profiles: services.profiles });
+  registerAccountDataRoutes(app, { accountData: storage.accountData, notifyUser: (userId, position) => services.notifier.notifyUser(userId, position) });
+  registerSyncRoutes(app, { sync: services.sync, accountData: storage.accountData });
+  registerRoomRoutes(app, { rooms: services.rooms, aliases: storage.aliases, events: storage.events });
+  registerRoomEventRoutes(app, { rooms: services.rooms, reader: services.reader });
+  registerDirectoryRoutes(app, { aliases: storage.aliases, events: storage.events, reader: services.reader, serverName: config.server_name });
 }
 
 /** Federation goes to port 8448 unless the server name already names a port. */

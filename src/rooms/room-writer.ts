@@ -1,0 +1,183 @@
+import {
+  authEventKeys, checkEventAuth, computeRoomIdFromCreateEvent, finalizeEvent, getRoomVersion, stateKey,
+  type AuthEvent, type Pdu, type RoomVersion, type SigningKey, type UnsignedPdu,
+} from '../core/index.js';
+import { MatrixError } from '../core/errors.js';
+import type { Logger } from '../logging.js';
+import type { EventStore, StoredEvent } from '../storage/events.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import type { EventNotifier } from './notifier.js';
+
+/** What a caller asks to add to a room; the writer fills in the graph fields and signs it. */
+export interface EventTemplate {
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  stateKey?: string;
+  /** Redaction target; written as `content.redacts` from room version 11 and top-level before. */
+  redacts?: string;
+}
+
+export interface AppendOptions {
+  transaction?: { userId: string; deviceId: string; txnId: string };
+}
+
+export interface AppendResult {
+  eventId: string;
+  position: number;
+}
+
+export interface RoomWriterDeps {
+  events: EventStore;
+  notifier: EventNotifier;
+  serverName: string;
+  signingKey: SigningKey;
+  logger: Logger;
+  now?: () => number;
+}
+
+// Events a server accepts are at most 65,536 bytes as canonical JSON, per the spec's size limits.
+const MAX_EVENT_BYTES = 65_536;
+
+/**
+ * The only writer of room events: builds each event in the room version's format, checks it
+ * against the room's current state with the version's auth rules, persists it and wakes /sync.
+ */
+export class RoomWriter {
+  private readonly roomLocks = new KeyedMutex();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: RoomWriterDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Creates a room by writing its `m.room.create` event; returns the new room id. */
+  async createRoom(version: RoomVersion, sender: string, content: Record<string, unknown>, randomRoomId: string): Promise<string> {
+    const template: UnsignedPdu = {
+      sender, type: 'm.room.create', state_key: '', content, origin_server_ts: this.now(),
+      prev_events: [], auth_events: [], depth: 1,
+    };
+    let roomId = randomRoomId;
+    if (version.roomIdFromCreateEvent) {
+      roomId = computeRoomIdFromCreateEvent(finalizeEvent(template, this.deps.serverName, this.deps.signingKey, version).event, version);
+    } else {
+      template.room_id = roomId;
+    }
+    const { event, eventId } = finalizeEvent(template, this.deps.serverName, this.deps.signingKey, version);
+    const position = await this.deps.events.persist({
+      eventId, roomId, type: event.type, stateKey: '', sender, depth: 1, originServerTs: event.origin_server_ts,
+      json: event as unknown as Record<string, unknown>, prevEventIds: [], newRoom: { roomVersion: version.id, creator: sender },
+    }, this.now());
+    this.deps.notifier.notifyRoomEvent(roomId, position, sender);
+    this.deps.logger.info({ roomId, roomVersion: version.id, sender }, 'room created');
+    return roomId;
+  }
+
+  /** Appends an event to an existing room; throws M_FORBIDDEN when the auth rules reject it. */
+  async append(roomId: string, template: EventTemplate, options: AppendOptions = {}): Promise<AppendResult> {
+    return this.roomLocks.run(roomId, async () => {
+      if (options.transaction) {
+        const { userId, deviceId, txnId } = options.transaction;
+        const earlier = await this.deps.events.findTransaction(userId, deviceId, txnId);
+        if (earlier) return { eventId: earlier, position: -1 };
+      }
+      return this.buildAndPersist(roomId, template, options);
+    });
+  }
+
+  private async buildAndPersist(roomId: string, template: EventTemplate, options: AppendOptions): Promise<AppendResult> {
+    const room = await this.deps.events.getRoom(roomId);
+    if (!room) throw new MatrixError('M_NOT_FOUND', `Room ${roomId} is not known to this server.`);
+    const version = requireVersion(room.roomVersion);
+    const createEvent = await this.deps.events.getCurrentStateEvent(roomId, 'm.room.create', '');
+    if (!createEvent) throw new Error(`Room ${roomId} has no create event`);
+
+    const content = { ...template.content };
+    const partial = { type: template.type, sender: template.sender, content, ...(template.stateKey !== undefined ? { state_key: template.stateKey } : {}) };
+    const authState = await this.loadAuthState(roomId, partial, version);
+    const extremities = await this.deps.events.getForwardExtremities(roomId);
+    const depth = Math.max(0, ...extremities.map((e) => e.depth)) + 1;
+
+    const unsignedPdu: UnsignedPdu = {
+      ...partial,
+      room_id: roomId,
+      origin_server_ts: this.now(),
+      prev_events: extremities.map((e) => e.eventId),
+      auth_events: [...authState.values()].map((event) => event.eventId),
+      depth,
+    };
+    // Room version 11 moved the redaction target from the top level into the content.
+    if (template.redacts !== undefined && version.redaction === 'v11') content.redacts = template.redacts;
+    else if (template.redacts !== undefined) unsignedPdu.redacts = template.redacts;
+    if (!version.roomIdFromCreateEvent) unsignedPdu.auth_events = withCreateFirst(unsignedPdu.auth_events, createEvent.eventId);
+
+    const { event, eventId } = finalizeEvent(unsignedPdu, this.deps.serverName, this.deps.signingKey, version);
+    checkSize(event);
+    this.authorize(event, authState, version, createEvent);
+
+    const json = withPrevContent(event, template.stateKey !== undefined ? await this.previousState(roomId, template) : undefined);
+    const position = await this.deps.events.persist({
+      eventId, roomId, type: event.type, stateKey: template.stateKey ?? null, sender: event.sender, depth,
+      originServerTs: event.origin_server_ts, json, prevEventIds: unsignedPdu.prev_events,
+      transaction: options.transaction, redacts: template.redacts, relation: relationOf(content),
+    }, this.now());
+
+    this.deps.notifier.notifyRoomEvent(roomId, position, template.type === 'm.room.member' ? template.stateKey : undefined);
+    return { eventId, position };
+  }
+
+  /** Loads the current state events that the auth rules read for this event. */
+  private async loadAuthState(roomId: string, partial: AuthEvent, version: RoomVersion): Promise<Map<string, AuthEvent & { eventId: string }>> {
+    const state = new Map<string, AuthEvent & { eventId: string }>();
+    for (const [type, key] of authEventKeys(partial as Parameters<typeof authEventKeys>[0], version)) {
+      const stored = await this.deps.events.getCurrentStateEvent(roomId, type, key);
+      if (stored) state.set(stateKey(type, key), { ...(stored.json as unknown as AuthEvent), eventId: stored.eventId });
+    }
+    return state;
+  }
+
+  private authorize(event: Pdu, authState: Map<string, AuthEvent & { eventId: string }>, version: RoomVersion, createEvent: StoredEvent): void {
+    const state = new Map(authState);
+    state.set(stateKey('m.room.create', ''), { ...(createEvent.json as unknown as AuthEvent), eventId: createEvent.eventId });
+    const result = checkEventAuth(event, state, version, createEvent.json as unknown as AuthEvent);
+    if (!result.allowed) {
+      this.deps.logger.debug({ roomId: event.room_id, sender: event.sender, type: event.type, reason: result.reason }, 'event rejected by auth rules');
+      throw new MatrixError('M_FORBIDDEN', `Not allowed: ${result.reason}`);
+    }
+  }
+
+  private async previousState(roomId: string, template: EventTemplate): Promise<StoredEvent | undefined> {
+    return this.deps.events.getCurrentStateEvent(roomId, template.type, template.stateKey ?? '');
+  }
+}
+
+function requireVersion(id: string): RoomVersion {
+  const version = getRoomVersion(id);
+  if (!version) throw new MatrixError('M_UNSUPPORTED_ROOM_VERSION', `Room version ${id} is not supported.`);
+  return version;
+}
+
+function withCreateFirst(authEvents: string[], createEventId: string): string[] {
+  return [createEventId, ...authEvents.filter((id) => id !== createEventId)];
+}
+
+function checkSize(event: Pdu): void {
+  const size = Buffer.byteLength(JSON.stringify(event), 'utf8');
+  if (size > MAX_EVENT_BYTES) {
+    throw new MatrixError('M_TOO_LARGE', `The event is ${size} bytes; events may be at most ${MAX_EVENT_BYTES} bytes.`, { status: 413 });
+  }
+}
+
+/** Keeps the replaced state's content in `unsigned`, where clients read `prev_content`. */
+function withPrevContent(event: Pdu, previous: StoredEvent | undefined): Record<string, unknown> {
+  const json = { ...event } as unknown as Record<string, unknown>;
+  if (previous) json.unsigned = { prev_content: previous.json.content, replaces_state: previous.eventId, prev_sender: previous.sender };
+  return json;
+}
+
+function relationOf(content: Record<string, unknown>): { eventId: string; relType: string } | undefined {
+  const relatesTo = content['m.relates_to'];
+  if (typeof relatesTo !== 'object' || relatesTo === null) return undefined;
+  const { event_id: eventId, rel_type: relType } = relatesTo as Record<string, unknown>;
+  return typeof eventId === 'string' && typeof relType === 'string' ? { eventId, relType } : undefined;
+}

@@ -1,0 +1,66 @@
+import type { EventNotifier } from '../rooms/notifier.js';
+
+interface Waiter {
+  userId: string;
+  rooms: ReadonlySet<string>;
+  wake: (position: number) => void;
+}
+
+/**
+ * Wakes long-polling /sync requests when something they would return is stored. Each waiter
+ * names its user and the rooms it watches; a room event wakes the waiters of that room and of
+ * the membership event's target, so no request ever polls the database on a timer.
+ */
+export class SyncNotifier implements EventNotifier {
+  private readonly waiters = new Set<Waiter>();
+  private latestPosition = 0;
+
+  /** The newest position announced so far; a waiter that is behind it returns at once. */
+  get position(): number {
+    return this.latestPosition;
+  }
+
+  notifyRoomEvent(roomId: string, position: number, targetUserId?: string): void {
+    this.advance(position);
+    for (const waiter of this.waiters) {
+      if (waiter.rooms.has(roomId) || waiter.userId === targetUserId) waiter.wake(position);
+    }
+  }
+
+  notifyUser(userId: string, position: number): void {
+    this.advance(position);
+    for (const waiter of this.waiters) {
+      if (waiter.userId === userId) waiter.wake(position);
+    }
+  }
+
+  /**
+   * Resolves with true when an event for the user or one of the rooms arrives, or with false
+   * after `timeoutMs` or when `signal` aborts (the client went away).
+   */
+  wait(userId: string, rooms: ReadonlySet<string>, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (woken: boolean) => {
+        this.waiters.delete(waiter);
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(woken);
+      };
+      const onAbort = () => finish(false);
+      const waiter: Waiter = { userId, rooms, wake: () => finish(true) };
+      this.waiters.add(waiter);
+      timer = setTimeout(() => finish(false), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Number of requests waiting now, for metrics. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
+  private advance(position: number): void {
+    if (position > this.latestPosition) this.latestPosition = position;
+  }
+}

@@ -1,0 +1,120 @@
+import type { Logger } from '../logging.js';
+import type { AccountDataStore, AccountDataEntry } from '../storage/account-data.js';
+import type { Db } from '../storage/database.js';
+import type { EventStore, MembershipRecord } from '../storage/events.js';
+import { currentStreamPosition } from '../storage/stream.js';
+import { matchesEventFilter, matchesRoomFilter, type SyncFilter } from './filter.js';
+import type { SyncNotifier } from './notifier.js';
+import type { RoomSyncBuilder } from './room-sync.js';
+import { formatStreamToken } from './stream-token.js';
+
+export interface SyncRequest {
+  userId: string;
+  deviceId: string;
+  since: number | undefined;
+  timeoutMs: number;
+  filter: SyncFilter;
+  fullState: boolean;
+  signal?: AbortSignal;
+}
+
+export interface SyncResponse {
+  next_batch: string;
+  rooms: { join: Record<string, unknown>; invite: Record<string, unknown>; leave: Record<string, unknown>; knock: Record<string, unknown> };
+  account_data: { events: Array<{ type: string; content: Record<string, unknown> }> };
+  presence: { events: unknown[] };
+  to_device: { events: unknown[] };
+  device_lists: { changed: string[]; left: string[] };
+  device_one_time_keys_count: Record<string, number>;
+}
+
+export interface SyncServiceDeps {
+  db: Db;
+  events: EventStore;
+  accountData: AccountDataStore;
+  rooms: RoomSyncBuilder;
+  notifier: SyncNotifier;
+  logger: Logger;
+}
+
+/** /sync: computes what changed for a user since a token, waiting for changes when there are none. */
+export class SyncService {
+  constructor(private readonly deps: SyncServiceDeps) {}
+
+  async sync(request: SyncRequest): Promise<SyncResponse> {
+    const deadline = Date.now() + request.timeoutMs;
+    for (;;) {
+      const memberships = await this.deps.events.getRoomsForUser(request.userId);
+      const upTo = await currentStreamPosition(this.deps.db);
+      const since = request.since === undefined ? undefined : Math.min(request.since, upTo);
+      const response = await this.build(request, since, upTo, memberships);
+
+      const remaining = deadline - Date.now();
+      if (since === undefined || !isEmpty(response) || remaining <= 0 || request.signal?.aborted) return response;
+      // An event stored while this response was built has already been announced; look again.
+      if (this.deps.notifier.position > upTo) continue;
+
+      const watched = new Set(memberships.filter((m) => m.membership === 'join' || m.membership === 'invite').map((m) => m.roomId));
+      const woken = await this.deps.notifier.wait(request.userId, watched, remaining, request.signal);
+      if (!woken) return response;
+    }
+  }
+
+  private async build(request: SyncRequest, since: number | undefined, upTo: number, memberships: MembershipRecord[]): Promise<SyncResponse> {
+    const roomFilter = request.filter.room ?? {};
+    const context = { userId: request.userId, deviceId: request.deviceId, since, upTo, filter: roomFilter, fullState: request.fullState };
+    const accountData = await this.deps.accountData.changedSince(request.userId, since ?? 0);
+    const roomAccountData = groupByRoom(accountData.filter((entry) => entry.roomId !== '' && entry.streamPosition <= upTo));
+
+    const response = emptyResponse(upTo);
+    response.account_data.events = accountData
+      .filter((entry) => entry.roomId === '' && entry.streamPosition <= upTo && matchesEventFilter(request.filter.account_data, { type: entry.type, sender: request.userId }))
+      .map((entry) => ({ type: entry.type, content: entry.content }));
+
+    for (const membership of memberships) {
+      if (membership.streamOrdering > upTo || !matchesRoomFilter(roomFilter, membership.roomId)) continue;
+      const roomVersion = (await this.deps.events.getRoom(membership.roomId))?.roomVersion ?? '11';
+      const changedHere = since === undefined || membership.streamOrdering > since;
+
+      if (membership.membership === 'join') {
+        const data = (roomAccountData.get(membership.roomId) ?? []).filter((entry) => matchesEventFilter(roomFilter.account_data, { type: entry.type, sender: request.userId }));
+        const joined = await this.deps.rooms.joinedRoom(context, membership, data, roomVersion);
+        if (joined) response.rooms.join[membership.roomId] = joined;
+      } else if (membership.membership === 'invite' && changedHere) {
+        response.rooms.invite[membership.roomId] = await this.deps.rooms.invitedRoom(membership);
+      } else if ((membership.membership === 'leave' || membership.membership === 'ban') && changedHere) {
+        if (since === undefined && roomFilter.include_leave !== true) continue;
+        response.rooms.leave[membership.roomId] = await this.deps.rooms.leftRoom(context, membership, roomVersion);
+      }
+    }
+    return response;
+  }
+}
+
+function emptyResponse(upTo: number): SyncResponse {
+  return {
+    next_batch: formatStreamToken(upTo),
+    rooms: { join: {}, invite: {}, leave: {}, knock: {} },
+    account_data: { events: [] },
+    presence: { events: [] },
+    to_device: { events: [] },
+    device_lists: { changed: [], left: [] },
+    device_one_time_keys_count: {},
+  };
+}
+
+function isEmpty(response: SyncResponse): boolean {
+  const { rooms } = response;
+  return Object.keys(rooms.join).length === 0 && Object.keys(rooms.invite).length === 0 && Object.keys(rooms.leave).length === 0 &&
+    response.account_data.events.length === 0 && response.to_device.events.length === 0;
+}
+
+function groupByRoom(entries: AccountDataEntry[]): Map<string, Array<{ type: string; content: Record<string, unknown> }>> {
+  const byRoom = new Map<string, Array<{ type: string; content: Record<string, unknown> }>>();
+  for (const entry of entries) {
+    const list = byRoom.get(entry.roomId) ?? [];
+    list.push({ type: entry.type, content: entry.content });
+    byRoom.set(entry.roomId, list);
+  }
+  return byRoom;
+}
