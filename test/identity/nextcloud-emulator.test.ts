@@ -458,7 +458,7 @@ describe('OCS user endpoint', () => {
 describe('app password revocation', () => {
   it('revokes exactly the grant behind the token', () => withNextcloud(async (fixture) => {
     const { nc } = fixture;
-    const kept = await redeem(fixture, (await signIn(fixture, 'alice', 'alice-password')).code);
+    const untouched = await redeem(fixture, (await signIn(fixture, 'alice', 'alice-password')).code);
     const revoked = await redeem(fixture, (await signIn(fixture, 'alice', 'alice-password')).code);
     assert.equal(nc.appPasswordCount('alice'), 2);
 
@@ -474,7 +474,7 @@ describe('app password revocation', () => {
     const again = await request(nc, '/ocs/v2.php/core/apppassword?format=json', { method: 'DELETE', headers: bearer(revoked.access_token) });
     assert.equal(again.status, 401);
     assert.equal((await refresh(fixture, revoked.refresh_token)).text, '{"error":"invalid_request"}');
-    assert.equal((await refresh(fixture, kept.refresh_token)).status, 200);
+    assert.equal((await refresh(fixture, untouched.refresh_token)).status, 200);
   }));
 
   it('answers the recorded variants', () => withNextcloud(async (fixture) => {
@@ -492,9 +492,9 @@ describe('app password revocation', () => {
     assert.equal(Buffer.byteLength(v1Reply.text), 108);
 
     const viaBasic = await redeem(fixture, (await signIn(fixture, 'alice', 'alice-password')).code);
-    const refused = await request(nc, '/ocs/v2.php/core/apppassword?format=json', { method: 'DELETE', headers: basic('alice', viaBasic.access_token) });
-    assert.equal(refused.status, 412);
-    assert.equal(refused.text, '{"message":"CSRF check failed"}');
+    const csrfFailure = await request(nc, '/ocs/v2.php/core/apppassword?format=json', { method: 'DELETE', headers: basic('alice', viaBasic.access_token) });
+    assert.equal(csrfFailure.status, 412);
+    assert.equal(csrfFailure.text, '{"message":"CSRF check failed"}');
     assert.equal(nc.appPasswordCount('alice'), 1);
     const accepted = await request(nc, '/ocs/v2.php/core/apppassword?format=json', { method: 'DELETE', headers: { ...basic('alice', viaBasic.access_token), 'ocs-apirequest': 'true' } });
     assert.equal(accepted.text, BODY_REVOKED);

@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleAvatarChange, handleAvatarGet, type AvatarImageCache } from './nextcloud/avatar.js';
-import { handleAuthorize, handleAuthPicker, handleConsent, handleGrantPage, handleLoginPage, handleLoginSubmit, renderPage, type FlowOptions } from './nextcloud/flow.js';
+import { handleAuthorize, handleAuthPicker, handleConsent, handleGrantPage, renderPage, type FlowOptions } from './nextcloud/flow.js';
+import { handleLoginPage, handleLoginSubmit } from './nextcloud/login.js';
 import { decodePathSegment, Exchange, htmlPageCsp } from './nextcloud/http.js';
 import { handleCurrentUser, handleDeleteAppPassword, RESPOND_NOT_FOUND, sendOcs, type OcsVersion } from './nextcloud/ocs.js';
 import { randomAlphanumeric } from './nextcloud/php.js';

@@ -1,8 +1,8 @@
-// Browser-facing routes of the OAuth2 flow: authorize, auth picker, login form, grant page and
-// consent POST, as Nextcloud 34.0.1 serves them under /index.php.
+// Browser-facing routes of the OAuth2 flow: authorize, auth picker, grant page and consent POST,
+// as Nextcloud 34.0.1 serves them under /index.php. The login form is in login.ts.
 import { phpJson, phpUrlencode, randomAlphanumeric, routeQuery, type PhpValue } from './php.js';
 import { escapeHtml, htmlPageCsp, type Exchange } from './http.js';
-import type { ClientRecord, UserRecord } from './state.js';
+import type { ClientRecord } from './state.js';
 
 export interface FlowOptions {
   pkce: 'ignored' | 'enforced';
@@ -55,7 +55,7 @@ function serverPath(ex: Exchange): string {
 }
 
 /** Builds an absolute URL from a route path; generated URLs always contain /index.php. */
-function absolute(ex: Exchange, routePath: string): string {
+export function absolute(ex: Exchange, routePath: string): string {
   return `${ex.baseUrl}/index.php${routePath}`;
 }
 
@@ -64,14 +64,14 @@ function clientForIdentifier(ex: Exchange, clientIdentifier: string): ClientReco
   return ex.state.findClientByIdentifier(clientIdentifier) ?? 'unknown';
 }
 
-/** Answers an exception that Nextcloud leaves uncaught, such as ClientNotFoundException, with its 500 page. */
+/** Sends the 500 page that Nextcloud shows for an uncaught exception such as ClientNotFoundException. */
 function internalError(ex: Exchange): void {
   ex.sendHtml(500, guestMessagePage(ex, 'Internal Server Error', 'The server was unable to complete your request.'), htmlPageCsp());
 }
 
 /**
- * Answers like Nextcloud's SecurityMiddleware for a failed check: a browser gets a redirect to the
- * login form (not logged in) or an error page; other clients get `{"message":…}` JSON.
+ * Replies like Nextcloud's SecurityMiddleware to a failed check. A browser gets a redirect to the
+ * login form (when not logged in) or an error page, and other clients get `{"message":…}` JSON.
  */
 function securityFailure(ex: Exchange, status: 401 | 403 | 412, message: string): void {
   if (!ex.acceptsHtml()) {
@@ -102,8 +102,8 @@ export function handleAuthorize(ex: Exchange, options: FlowOptions): void {
   const oauthState = ex.param('state') ?? '';
   // This branch appends with `?` even when the registered URI has a query, as 34.0.1 does.
   const errorRedirect = (error: string, description?: string) => {
-    const describe = description === undefined ? '' : `&error_description=${description}`;
-    ex.redirect(`${client.redirectUri}?error=${error}${describe}&state=${phpUrlencode(oauthState)}`);
+    const descriptionPart = description === undefined ? '' : `&error_description=${description}`;
+    ex.redirect(`${client.redirectUri}?error=${error}${descriptionPart}&state=${phpUrlencode(oauthState)}`);
   };
   if (ex.param('response_type') !== 'code') {
     errorRedirect('unsupported_response_type');
@@ -297,128 +297,4 @@ export function handleConsent(ex: Exchange): void {
   const oauthState = ex.session.oauthState ?? '';
   delete ex.session.oauthState;
   ex.redirect(`${client.redirectUri}${separator}state=${phpUrlencode(oauthState)}&code=${code}`);
-}
-
-/** GET /login: the login form. A logged-in browser is sent to the default app instead. */
-export function handleLoginPage(ex: Exchange): void {
-  if (ex.sessionUser() !== undefined) {
-    ex.redirect(absolute(ex, '/apps/dashboard/'));
-    return;
-  }
-  const states: Record<string, PhpValue> = {};
-  if (ex.session.loginErrors !== undefined) {
-    states['loginMessages'] = [];
-    states['loginErrors'] = ex.session.loginErrors;
-    delete ex.session.loginErrors;
-  }
-  const user = ex.param('user') ?? '';
-  states['loginUsername'] = user;
-  states['loginAutocomplete'] = true;
-  const redirectUrl = ex.param('redirect_url') ?? '';
-  if (redirectUrl !== '' && redirectUrl.split('?')[0] !== '/index.php/logout') {
-    states['loginRedirectUrl'] = redirectUrl;
-  }
-  states['loginThrottleDelay'] = 0;
-  states['loginResetPasswordLink'] = '';
-  const target = user === '' ? undefined : ex.state.findUser(user);
-  states['loginCanResetPassword'] = target === undefined || target.enabled;
-  states['webauthn-available'] = false;
-  states['hideLoginForm'] = false;
-  states['countAlternativeLogins'] = 0;
-  states['alternativeLogins'] = [];
-  ex.sendHtml(200, renderPage(ex, 'Login', states, '<h2>Log in to Nextcloud</h2><noscript>This page needs JavaScript.</noscript>'), htmlPageCsp());
-}
-
-function isTrustedOrigin(origin: string | undefined, trustedDomains: readonly string[]): boolean {
-  if (origin === undefined || origin === '') return false;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return false;
-  }
-  const host = parsed.hostname;
-  // Nextcloud always trusts loopback hosts, whatever the port.
-  if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') return true;
-  return trustedDomains.includes(parsed.host) || trustedDomains.includes(host);
-}
-
-/** Resolves the login name to an account like Nextcloud's login chain: uid in any case, then e-mail. */
-function checkPassword(ex: Exchange, loginName: string, password: string): UserRecord | undefined {
-  const byUid = ex.state.findUser(loginName);
-  if (byUid !== undefined && byUid.password === password) return byUid;
-  if (loginName.includes('@')) {
-    const byEmail = ex.state.findUsersByEmail(loginName);
-    const only = byEmail.length === 1 ? byEmail[0] : undefined;
-    if (only !== undefined && only.uid !== loginName && only.password === password) return only;
-  }
-  return undefined;
-}
-
-/** POST /login: checks CSRF token, Origin, disabled state and password in Nextcloud's order. */
-export function handleLoginSubmit(ex: Exchange, options: FlowOptions): void {
-  const rawUser = ex.param('user') ?? '';
-  const redirectUrl = ex.param('redirect_url');
-  const fail = (error: string) => {
-    const query = routeQuery([['user', rawUser], ['direct', 1], ['redirect_url', redirectUrl]]);
-    ex.session.loginErrors = [error];
-    // The failure Location is relative, unlike the redirects of a successful flow.
-    ex.redirect(`/index.php/login?${query}`);
-  };
-  const redirectAfterLogin = () => {
-    if (redirectUrl !== undefined) {
-      const location = `${ex.baseUrl}${redirectUrl.startsWith('/') ? '' : '/'}${redirectUrl}`;
-      // Nextcloud refuses any target with an `@`, which could name another host.
-      if (!location.includes('@')) {
-        ex.redirect(location);
-        return;
-      }
-    }
-    ex.redirect(absolute(ex, '/apps/dashboard/'));
-  };
-
-  if (!ex.state.isValidRequestToken(ex.session, ex.param('requesttoken') ?? ex.header('requesttoken'))) {
-    if (ex.sessionUser() !== undefined) {
-      redirectAfterLogin();
-      return;
-    }
-    delete ex.session.userId;
-    fail('csrfCheckFailed');
-    return;
-  }
-  if (!isTrustedOrigin(ex.header('origin'), options.trustedDomains)) {
-    fail('invalidOrigin');
-    return;
-  }
-
-  const loginName = rawUser.trim();
-  const password = ex.param('password') ?? '';
-  const named = ex.state.findUser(loginName);
-  if (named !== undefined && !named.enabled) {
-    // The disabled check runs before the password check, so a wrong password gets this too.
-    fail('userdisabled');
-    return;
-  }
-  const user = checkPassword(ex, loginName, password);
-  if (user === undefined) {
-    fail('invalidpassword');
-    return;
-  }
-  if (!user.enabled) {
-    // Reached through an e-mail login: completing the login throws, and index.php answers with JSON.
-    ex.send(401, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Security-Policy': htmlPageCsp() }, '{"message":"Account disabled"}');
-    return;
-  }
-
-  ex.regenerateSession();
-  const now = ex.state.now();
-  ex.session.userId = user.uid;
-  ex.session.loginName = loginName;
-  ex.session.lastPasswordConfirm = now;
-  if (user.firstLogin === 0) user.firstLogin = now;
-  user.lastLogin = now;
-  const timezone = ex.param('timezone') ?? '';
-  if (timezone !== '') user.timezone = timezone;
-  ex.authenticatedUid = user.uid;
-  redirectAfterLogin();
 }

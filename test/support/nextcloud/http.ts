@@ -74,7 +74,7 @@ export class Exchange {
     return this.form.get(name) ?? this.query(name);
   }
 
-  /** Whether the request carried a cookie naming a live session. */
+  /** Reports whether the request carried the instance's session cookie, valid or not. */
   hasSessionCookie(): boolean {
     return this.cookies.has(this.state.instanceCookieName);
   }
@@ -89,7 +89,7 @@ export class Exchange {
     return session;
   }
 
-  /** The live, existing account logged in through this browser session, if any. */
+  /** Returns the existing account logged in through this browser session, if any. */
   sessionUser(): UserRecord | undefined {
     if (this.session.userId === undefined) return undefined;
     const user = this.state.findUser(this.session.userId);
@@ -149,7 +149,7 @@ export class Exchange {
     this.send(303, { Location: location, 'Content-Type': 'text/html; charset=UTF-8' });
   }
 
-  /** Whether the client accepts HTML, which decides between error pages and JSON errors. */
+  /** Reports whether the client accepts HTML, which decides between error pages and JSON errors. */
   acceptsHtml(): boolean {
     return (this.header('accept') ?? '').toLowerCase().includes('html');
   }

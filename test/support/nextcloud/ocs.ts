@@ -15,7 +15,7 @@ export type OcsCaller =
   | { kind: 'anonymous' }
   | { kind: 'disabled' };
 
-/** Whether the client asked for JSON: `format=json`, else the first `application/…` entry of Accept. */
+/** Reports whether the client requested JSON: `format=json`, else the first `application/…` entry of Accept. */
 function wantsJson(ex: Exchange): boolean {
   const format = ex.query('format');
   if (format !== undefined) return format === 'json';
@@ -116,7 +116,7 @@ export function identifyCaller(ex: Exchange): OcsCaller {
 }
 
 /**
- * Authenticates an OCS request and answers the failures itself: 412 for the strict-cookie and
+ * Authenticates an OCS request and sends the failure replies itself: 412 for the strict-cookie and
  * CSRF checks, 401/997 for missing or dead credentials and for disabled accounts.
  */
 export function authenticateOcs(ex: Exchange, version: OcsVersion): Extract<OcsCaller, { kind: 'user' }> | undefined {

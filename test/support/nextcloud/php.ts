@@ -137,7 +137,9 @@ function writeXmlElements(value: { [key: string]: PhpValue } | PhpValue[], depth
       lines.push(`${indent}<${key}/>`);
     } else {
       // PHP casts true to "1" and false to "".
-      const text = typeof item === 'boolean' ? (item ? '1' : '') : String(item);
+      let text = String(item);
+      if (item === true) text = '1';
+      if (item === false) text = '';
       lines.push(`${indent}<${key}>${escapeXml(text)}</${key}>`);
     }
   }

@@ -66,7 +66,7 @@ export function imageDimensions(bytes: Buffer): { type: 'image/png' | 'image/jpe
       if (bytes[offset] !== 0xff) return null;
       const marker = bytes[offset + 1] ?? 0;
       const length = bytes.readUInt16BE(offset + 2);
-      // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
+      // The start-of-frame markers C0 to CF carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
       if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
         return { type: 'image/jpeg', height: bytes.readUInt16BE(offset + 5), width: bytes.readUInt16BE(offset + 7) };
       }

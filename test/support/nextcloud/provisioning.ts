@@ -9,9 +9,13 @@ const NOT_SUB_ADMIN = 'Logged in account must be at least a sub admin';
 
 /** PHP strcasecmp: compares bytes after lower-casing ASCII letters. */
 function strcasecmp(a: string, b: string): number {
-  const left = a.toLowerCase();
-  const right = b.toLowerCase();
-  return left < right ? -1 : left > right ? 1 : 0;
+  return compareBytes(a.toLowerCase(), b.toLowerCase());
+}
+
+function compareBytes(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 function parseLimit(value: string | undefined): number | undefined {
@@ -105,7 +109,7 @@ export function handleProvisioning(ex: Exchange, version: OcsVersion, segments: 
       const needle = search.toLowerCase();
       const groups = [...state.groups.values()]
         .filter((group) => group.gid.toLowerCase().includes(needle) || group.displayName.toLowerCase().includes(needle))
-        .sort((a, b) => (a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0))
+        .sort((a, b) => compareBytes(a.gid, b.gid))
         .slice(offset, limit === undefined ? undefined : offset + limit);
       if (third === 'details') {
         sendOcs(ex, version, 200, 'OK', {

@@ -66,7 +66,7 @@ export interface AppPasswordRecord {
   lastActivity: number;
 }
 
-/** A row of the oauth2 app's access-token table: it holds either the code or the current refresh token. */
+/** A row of the oauth2 app's access-token table. It contains either the code or the current refresh token. */
 export interface GrantRow {
   id: number;
   clientDbId: number;
@@ -129,8 +129,8 @@ export class NextcloudState {
   }
 
   findUsersByEmail(email: string): UserRecord[] {
-    const wanted = email.trim().toLowerCase();
-    return [...this.users.values()].filter((user) => user.email !== null && user.email === wanted);
+    const normalised = email.trim().toLowerCase();
+    return [...this.users.values()].filter((user) => user.email !== null && user.email === normalised);
   }
 
   groupIdsOf(uid: string): string[] {

@@ -82,7 +82,7 @@ export function handleToken(ex: Exchange, pkce: 'ignored' | 'enforced'): void {
     return;
   }
 
-  // Conditional update: only the request that still sees the old code wins the rotation.
+  // Conditional update: only a request whose code still matches the row wins the rotation.
   const current = state.grants.get(row.id);
   if (current === undefined || current.currentCode !== code || (grantType === 'authorization_code' && current.tokenCount !== 0)) {
     fail('invalid_request');
