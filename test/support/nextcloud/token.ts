@@ -17,6 +17,7 @@ function basicCredentials(header: string | undefined): { user: string; password:
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+// TODO: brute-force throttling (growing delays, then HTTP 429 after more than 10 failures) is not emulated.
 export function handleToken(ex: Exchange, pkce: 'ignored' | 'enforced'): void {
   const fail = (error: 'invalid_grant' | 'invalid_request' | 'invalid_client') => ex.sendJson(400, { error });
   const state = ex.state;
