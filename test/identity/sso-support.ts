@@ -1,0 +1,136 @@
+// Shared set-up for the SSO tests: a Lattice process wired to one or more Nextcloud emulators, a
+// read-only view of its SQLite database, and a sign-in that stops where the browser would leave
+// for the client app.
+import Database from 'better-sqlite3';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { NextcloudEmulator, type NewUser } from '../support/nextcloud-emulator.js';
+import { freePort, TestServer } from '../support/server.js';
+import { signInThroughNextcloud, SsoBrowser, type SignInResult } from '../support/sso-browser.js';
+
+/** Where the client app lives. The scripted browser stops before requesting it, so nothing listens there. */
+export const CLIENT_ORIGIN = 'http://127.0.0.1:9';
+export const CLIENT_URL = `${CLIENT_ORIGIN}/app/`;
+export const CALLBACK_PATH = '/_synapse/client/oidc/callback';
+
+export interface ProviderSetup {
+  id: string;
+  name?: string;
+  emulator: NextcloudEmulator;
+  /** Replaces the client secret that the emulator issued, to test a wrong one. */
+  clientSecret?: string;
+  /** Base URL given to Lattice instead of the emulator's own, e.g. a rewriting proxy's. */
+  url?: string;
+}
+
+export interface SsoSetupOptions {
+  providers: ProviderSetup[];
+  sso?: Record<string, unknown>;
+}
+
+/** Starts a Lattice process whose SSO providers are the given emulators, each with a client registered for its callback. */
+export async function startSsoServer(options: SsoSetupOptions): Promise<TestServer> {
+  const port = await freePort();
+  const callback = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
+  const providers = options.providers.map((provider) => {
+    const client = provider.emulator.addClient({ name: 'Lattice', redirectUri: callback });
+    return {
+      id: provider.id,
+      type: 'nextcloud',
+      ...(provider.name ? { name: provider.name } : {}),
+      url: provider.url ?? provider.emulator.baseUrl,
+      client_id: client.clientId,
+      client_secret: provider.clientSecret ?? client.clientSecret,
+    };
+  });
+  return TestServer.start({
+    port,
+    config: { sso: { providers, client_allowlist: [`${CLIENT_ORIGIN}/`], ...options.sso } },
+  });
+}
+
+export function startUrl(server: TestServer, redirectUrl = CLIENT_URL, providerId?: string): string {
+  const path = providerId ? `/_matrix/client/v3/login/sso/redirect/${encodeURIComponent(providerId)}` : '/_matrix/client/v3/login/sso/redirect';
+  return `${server.baseUrl}${path}?redirectUrl=${encodeURIComponent(redirectUrl)}`;
+}
+
+/** Walks the whole sign-in and stops at the redirect to the client app (or at the page shown instead). */
+export async function signIn(browser: SsoBrowser, server: TestServer, user: NewUser, options: { redirectUrl?: string; providerId?: string } = {}): Promise<SignInResult> {
+  return signInThroughNextcloud(browser, startUrl(server, options.redirectUrl, options.providerId), { user: user.id, password: user.password }, { stopAtOrigin: CLIENT_ORIGIN });
+}
+
+/** Walks the sign-in up to the provider's redirect back to Lattice and returns that callback URL, not yet requested. */
+export async function signInUntilCallback(browser: SsoBrowser, server: TestServer, user: NewUser, options: { redirectUrl?: string; providerId?: string } = {}): Promise<URL> {
+  const start = startUrl(server, options.redirectUrl, options.providerId);
+  const result = await signInThroughNextcloud(browser, start, { user: user.id, password: user.password }, { stopAtOrigin: server.baseUrl });
+  const url = new URL(result.finalUrl);
+  if (url.pathname !== CALLBACK_PATH) throw new Error(`sign-in did not reach the callback: ${result.status} ${result.finalUrl}`);
+  return url;
+}
+
+/** Returns the `loginToken` of a final redirect to the client app. */
+export function loginTokenOf(result: SignInResult): string {
+  const token = new URL(result.finalUrl).searchParams.get('loginToken');
+  if (!token) throw new Error(`no loginToken in ${result.status} ${result.finalUrl}\n${result.body}`);
+  return token;
+}
+
+export interface UserRow {
+  user_id: string;
+  localpart: string;
+  displayname: string | null;
+}
+
+/** Reads the server's database read-only, as an operator inspecting it would. */
+export function readDatabase<T>(server: TestServer, query: (db: Database.Database) => T): T {
+  const db = new Database(join(server.dataDir, 'lattice.db'), { readonly: true, fileMustExist: true });
+  try {
+    return query(db);
+  } finally {
+    db.close();
+  }
+}
+
+export function userRows(server: TestServer): UserRow[] {
+  return readDatabase(server, (db) => db.prepare('SELECT user_id, localpart, displayname FROM users ORDER BY created_ts, user_id').all() as UserRow[]);
+}
+
+export function loginTokenCount(server: TestServer): number {
+  return readDatabase(server, (db) => (db.prepare('SELECT count(*) AS n FROM login_tokens').get() as { n: number }).n);
+}
+
+/**
+ * A loopback HTTP proxy in front of an emulator that can replace the body of chosen responses,
+ * for provider replies no real Nextcloud sends (malformed JSON, an empty user id).
+ */
+export class RewritingProxy {
+  private constructor(private readonly server: Server, readonly baseUrl: string) {}
+
+  static async start(target: string, rewrite: (path: string, body: string) => string | undefined): Promise<RewritingProxy> {
+    const targetUrl = new URL(target);
+    const server = createServer((req, res) => {
+      const upstream = httpRequest({ host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers }, (upstreamRes) => {
+        const chunks: Buffer[] = [];
+        upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+        upstreamRes.on('end', () => {
+          const original = Buffer.concat(chunks).toString('utf8');
+          const replaced = rewrite(req.url ?? '/', original);
+          const body = replaced ?? original;
+          const headers = { ...upstreamRes.headers, 'content-length': String(Buffer.byteLength(body)) };
+          res.writeHead(upstreamRes.statusCode ?? 502, headers).end(body);
+        });
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new RewritingProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+}
