@@ -6,7 +6,9 @@ import { api } from '../support/client.js';
 import { NextcloudEmulator, type NewUser } from '../support/nextcloud-emulator.js';
 import { registerUser, type TestServer } from '../support/server.js';
 import { SsoBrowser } from '../support/sso-browser.js';
-import { CLIENT_ORIGIN, CLIENT_URL, loginTokenOf, signIn, signInUntilCallback, startSsoServer, startUrl, userRows } from './sso-support.js';
+import {
+  CLIENT_ORIGIN, CLIENT_URL, logEventCount, loginTokenOf, signIn, signInUntilCallback, startSsoServer, startUrl, userRows, waitForLogEvent,
+} from './sso-support.js';
 
 const ALICE: NewUser = { id: 'alice', password: 'alice-password-1', displayName: 'Alice Example', email: 'alice@example.test' };
 const BOB: NewUser = { id: 'Bob Smith', password: 'bob-password-1', displayName: 'Bob Smith' };
@@ -124,13 +126,13 @@ describe('SSO through Nextcloud', () => {
   });
 
   it('logs the sign-in as a domain event', async () => {
+    const before = logEventCount(server, 'sign-in succeeded');
     loginTokenOf(await signIn(new SsoBrowser(), server, ALICE));
-    const lines = server.logsContaining('"sign-in succeeded"').map((line) => JSON.parse(line) as Record<string, unknown>);
-    const last = lines.at(-1);
-    assert.equal(last?.userId, '@alice:localhost');
-    assert.equal(last?.provider, 'nextcloud');
-    assert.equal(last?.newUser, false);
-    assert.equal(typeof last?.requestId, 'string');
+    const last = await waitForLogEvent(server, 'sign-in succeeded', before);
+    assert.equal(last.userId, '@alice:localhost');
+    assert.equal(last.provider, 'nextcloud');
+    assert.equal(last.newUser, false);
+    assert.equal(typeof last.requestId, 'string');
   });
 
   it('maps Bob Smith to @bob=20smith', async () => {
@@ -275,10 +277,13 @@ describe('SSO with several providers', () => {
 
   it('never merges into a password account', async () => {
     await registerUser(server, 'carol', 'local-password-1');
+    const createdBefore = logEventCount(server, 'user created');
     const login = await loginWithToken(server, loginTokenOf(await signIn(new SsoBrowser(), server, CAROL, { providerId: 'cloud-a' })));
     assert.equal(login.body.user_id, '@carol1:localhost');
-    const created = server.logsContaining('"user created"').map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.ok(created.some((event) => event.userId === '@carol1:localhost' && event.provider === 'cloud-a' && event.collisions === 1));
+    const created = await waitForLogEvent(server, 'user created', createdBefore);
+    assert.equal(created.userId, '@carol1:localhost');
+    assert.equal(created.provider, 'cloud-a');
+    assert.equal(created.collisions, 1);
   });
 
   it('updates the display name with update_profile_on_login', async () => {
@@ -286,5 +291,21 @@ describe('SSO with several providers', () => {
     loginTokenOf(await signIn(new SsoBrowser(), server, upperAlice, { providerId: 'cloud-a' }));
     const row = userRows(server).find((user) => user.user_id === '@alice:localhost');
     assert.equal(row?.displayname, 'Alice Renamed');
+  });
+});
+
+describe('SSO with PKCE enforced', () => {
+  it('signs in where Nextcloud checks the verifier', async () => {
+    const emulator = await NextcloudEmulator.start({ pkce: 'enforced' });
+    emulator.addUser(ALICE);
+    const server = await startSsoServer({ providers: [{ id: 'nextcloud', emulator }] });
+    try {
+      const login = await loginWithToken(server, loginTokenOf(await signIn(new SsoBrowser(), server, ALICE)));
+      assert.equal(login.status, 200);
+      assert.equal(login.body.user_id, '@alice:localhost');
+    } finally {
+      await server.dispose();
+      await emulator.stop();
+    }
   });
 });

@@ -134,3 +134,22 @@ export class RewritingProxy {
     await closed;
   }
 }
+
+/**
+ * Waits for the server to log a line with `message` after the first `skip` such lines and returns
+ * it parsed. Log lines arrive through a pipe, so they may trail the HTTP response they belong to.
+ */
+export async function waitForLogEvent(server: TestServer, message: string, skip: number, timeoutMs = 3000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = server.logsContaining(`"msg":"${message}"`);
+    const line = lines[skip];
+    if (line !== undefined) return JSON.parse(line) as Record<string, unknown>;
+    if (Date.now() > deadline) throw new Error(`no "${message}" log line after ${skip} earlier ones within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function logEventCount(server: TestServer, message: string): number {
+  return server.logsContaining(`"msg":"${message}"`).length;
+}
