@@ -101,13 +101,22 @@ export function loginTokenCount(server: TestServer): number {
 }
 
 /**
- * A loopback HTTP proxy in front of an emulator that can replace the body of chosen responses,
- * for provider replies no real Nextcloud sends (malformed JSON, an empty user id).
+ * A loopback HTTP proxy in front of an emulator or provider that can replace the body of chosen
+ * responses and their redirect targets, for provider replies the double does not send itself
+ * (malformed JSON, an empty user id, other metadata).
  */
 export class RewritingProxy {
   private constructor(private readonly server: Server, readonly baseUrl: string) {}
 
-  static async start(target: string, rewrite: (path: string, body: string) => string | undefined): Promise<RewritingProxy> {
+  /**
+   * @param rewrite returns a replacement body for a request path, or undefined to pass the body on
+   * @param rewriteLocation returns a replacement for a `Location` header, or undefined to keep it
+   */
+  static async start(
+    target: string,
+    rewrite: (path: string, body: string) => string | undefined,
+    rewriteLocation: (location: string) => string | undefined = () => undefined,
+  ): Promise<RewritingProxy> {
     const targetUrl = new URL(target);
     const server = createServer((req, res) => {
       const upstream = httpRequest({ host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers }, (upstreamRes) => {
@@ -118,6 +127,8 @@ export class RewritingProxy {
           const replaced = rewrite(req.url ?? '/', original);
           const body = replaced ?? original;
           const headers = { ...upstreamRes.headers, 'content-length': String(Buffer.byteLength(body)) };
+          const location = upstreamRes.headers.location;
+          if (location !== undefined) headers.location = rewriteLocation(location) ?? location;
           res.writeHead(upstreamRes.statusCode ?? 502, headers).end(body);
         });
       });

@@ -58,7 +58,7 @@ const REASONS: Record<SsoFailureReason, ReasonInfo> = {
   profile_rejected: { status: 502, message: `{provider} did not let this Matrix server read your account details. ${RETRY} ${ADMIN}` },
   provider_unreachable: { status: 502, message: `This Matrix server could not reach {provider}. Try again in a few minutes. ${ADMIN}` },
   provider_response_invalid: { status: 502, message: `{provider} sent a reply this Matrix server cannot read. ${ADMIN}` },
-  id_token_invalid: { status: 502, message: `The identity token from {provider} failed its checks. ${ADMIN}` },
+  id_token_invalid: { status: 502, message: `The sign-in reply from {provider} failed the security checks of this Matrix server. ${ADMIN}` },
   subject_missing: { status: 502, message: `{provider} did not say which account you signed in with. ${ADMIN}` },
   no_free_localpart: { status: 502, message: `No free Matrix user name could be made for your account. ${ADMIN}` },
   account_deactivated: { status: 400, message: 'Your Matrix account on this server has been deactivated. Ask its administrator for help.' },
