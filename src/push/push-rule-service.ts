@@ -27,6 +27,8 @@ export class PushRuleService {
   ) {}
 
   /** Returns the user's effective ruleset: server defaults merged with the user's rules and changes. */
+  // TODO: m.push_rules is stored only after the user's first change, so until then /sync sends
+  // no push rules. An initial sync should add this ruleset when the account data lacks it.
   async getRules(userId: string): Promise<{ global: Ruleset }> {
     return { global: await this.load(userId) };
   }
