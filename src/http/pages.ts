@@ -21,7 +21,7 @@ const STYLE = [
   'a.button{display:inline-block;margin:.25rem .5rem .25rem 0;padding:.5rem 1rem;border-radius:.375rem;background:#0b5cd5;color:#fff;text-decoration:none}',
 ].join('');
 
-/** Only the one stylesheet above may apply; no scripts, images, frames or form posts. */
+/** Content-Security-Policy that admits only the stylesheet above: no scripts, images, frames or form posts. */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`,
@@ -76,7 +76,7 @@ export function sendPage(reply: FastifyReply, status: number, page: Page): Fasti
     .send(renderPage(page));
 }
 
-/** Headers for any response that carries a login token or sign-in state. */
+/** Sets `Cache-Control: no-store` and `Referrer-Policy: no-referrer`, for any response that carries a login token or sign-in state. */
 export function setNoStoreHeaders(reply: FastifyReply): void {
   void reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
 }

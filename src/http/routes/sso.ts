@@ -18,6 +18,8 @@ const API_VERSIONS = ['v3', 'r0'];
 /** The callback path registered at providers, and the older path that earlier Synapse releases used. */
 const CALLBACK_PATHS = ['/_synapse/client/oidc/callback', '/_synapse/oidc/callback'];
 
+// TODO: SSO during user-interactive auth (`/_matrix/client/v3/auth/m.login.sso/fallback/web`) is not
+// served, so SSO-only users cannot confirm UIA-protected requests such as deleting a device.
 export function registerSsoRoutes(app: FastifyInstance, deps: SsoRouteDeps): void {
   for (const version of API_VERSIONS) {
     /**
@@ -36,7 +38,8 @@ export function registerSsoRoutes(app: FastifyInstance, deps: SsoRouteDeps): voi
   for (const path of CALLBACK_PATHS) {
     /** GET /_synapse/client/oidc/callback: the provider's reply; ends at the client with a login token. */
     app.get(path, async (request, reply) => {
-      const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+      const queryStart = request.url.indexOf('?');
+      const query = new URLSearchParams(queryStart < 0 ? '' : request.url.slice(queryStart + 1));
       const finish = await deps.sso.finishSignIn(query, readCookie(request.headers.cookie, STATE_COOKIE_NAME), request.id);
       // The state cookie is single-use: it is cleared on success and on failure alike.
       void reply.header('set-cookie', stateCookie('', 0, deps.sso.secureCookies));

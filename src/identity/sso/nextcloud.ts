@@ -41,6 +41,8 @@ export class NextcloudProvider implements IdentityProvider {
     const code = callback.get('code');
     if (!code) throw new SsoError('callback_parameters_missing', 'the callback has no "code" parameter');
     const accessToken = await this.redeemCode(code, pending.codeVerifier, redirectUri);
+    // TODO: the app password behind the token is not revoked (DELETE /ocs/v2.php/core/apppassword),
+    // so every sign-in adds one entry named after the OAuth client to the user's Nextcloud security list.
     return this.fetchUser(accessToken);
   }
 

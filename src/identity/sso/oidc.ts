@@ -136,6 +136,8 @@ function clientAuthentication(metadata: client.ServerMetadata, secret: string): 
   return client.ClientSecretBasic(secret);
 }
 
+// TODO: claim mappings name top-level claims only; nested claims and templates (as Synapse's
+// `subject_template` allows) are not supported.
 function claimString(claims: Claims, name: string): string | undefined {
   const value = claims[name];
   if (typeof value === 'string') return value;

@@ -20,6 +20,8 @@ export interface PendingSignIn {
   issuedAt: number;
 }
 
+// NOTE: one cookie name per browser, so a second sign-in started in another tab replaces the first,
+// whose callback then fails with `state_mismatch`.
 export const STATE_COOKIE_NAME = 'lattice_sso_state';
 /** Both callback paths, `/_synapse/client/oidc/callback` and `/_synapse/oidc/callback`, lie below it. */
 export const STATE_COOKIE_PATH = '/_synapse/';
