@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../support/client.js';
 import { NextcloudEmulator, type NewUser } from '../support/nextcloud-emulator.js';
-import { registerUser, type TestServer } from '../support/server.js';
+import { registerUser, TestServer } from '../support/server.js';
 import { SsoBrowser } from '../support/sso-browser.js';
 import {
   CLIENT_ORIGIN, CLIENT_URL, logEventCount, loginTokenOf, signIn, signInUntilCallback, startSsoServer, startUrl, userRows, waitForLogEvent,
@@ -303,6 +303,29 @@ describe('SSO with PKCE enforced', () => {
       const login = await loginWithToken(server, loginTokenOf(await signIn(new SsoBrowser(), server, ALICE)));
       assert.equal(login.status, 200);
       assert.equal(login.body.user_id, '@alice:localhost');
+    } finally {
+      await server.dispose();
+      await emulator.stop();
+    }
+  });
+});
+
+describe('SSO behind HTTPS', () => {
+  it('marks the state cookie Secure', async () => {
+    const emulator = await NextcloudEmulator.start();
+    const client = emulator.addClient({ name: 'Lattice', redirectUri: 'https://matrix.example.test/_synapse/client/oidc/callback' });
+    const server = await TestServer.start({
+      config: {
+        public_baseurl: 'https://matrix.example.test/',
+        sso: { providers: [{ id: 'nextcloud', type: 'nextcloud', url: emulator.baseUrl, client_id: client.clientId, client_secret: client.clientSecret }] },
+      },
+    });
+    try {
+      const response = await fetch(startUrl(server), { redirect: 'manual' });
+      assert.equal(response.status, 302);
+      assert.match(response.headers.getSetCookie()[0] ?? '', /; Secure(;|$)/);
+      const authorize = new URL(response.headers.get('location') ?? '');
+      assert.equal(authorize.searchParams.get('redirect_uri'), 'https://matrix.example.test/_synapse/client/oidc/callback');
     } finally {
       await server.dispose();
       await emulator.stop();
