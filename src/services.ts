@@ -5,6 +5,7 @@ import { AccountService } from './identity/accounts.js';
 import { SsoService } from './identity/sso/service.js';
 import type { Logger } from './logging.js';
 import { ProfileService } from './profile/profile-service.js';
+import { PushRuleService } from './push/push-rule-service.js';
 import { EventFormatter } from './rooms/event-formatter.js';
 import { RoomReader } from './rooms/room-reader.js';
 import { RoomService } from './rooms/room-service.js';
@@ -26,6 +27,7 @@ export interface Services {
   accounts: AccountService;
   sso: SsoService;
   profiles: ProfileService;
+  pushRules: PushRuleService;
   rooms: RoomService;
   reader: RoomReader;
   sync: SyncService;
@@ -48,8 +50,10 @@ export function createServices(context: ServiceContext): Services {
   const formatter = new EventFormatter(storage.events);
   const reader = new RoomReader(storage.db, storage.events, formatter);
   const profiles = new ProfileService(storage.users, rooms, logger.child({ component: 'profile' }));
+  const pushRules = new PushRuleService(storage.accountData, (userId, position) => notifier.notifyUser(userId, position));
   const sync = new SyncService({
     db: storage.db,
+    pushRules,
     events: storage.events,
     accountData: storage.accountData,
     rooms: new RoomSyncBuilder(storage.events, storage.accountData, formatter, new UnreadCounter(storage.events)),
@@ -64,7 +68,7 @@ export function createServices(context: ServiceContext): Services {
     logger: logger.child({ component: 'sso' }),
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
-  return { accounts, sso, profiles, rooms, reader, sync, notifier, storage, close() {} };
+  return { accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, close() {} };
 }
 
 /** Derives a purpose-bound secret from the signing key, so operators have one secret to keep. */

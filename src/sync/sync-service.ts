@@ -28,8 +28,14 @@ export interface SyncResponse {
   device_one_time_keys_count: Record<string, number>;
 }
 
+/** Supplies the effective push rules, which clients expect in the first sync's account data. */
+export interface PushRuleSource {
+  getRules(userId: string): Promise<Record<string, unknown>>;
+}
+
 export interface SyncServiceDeps {
   db: Db;
+  pushRules: PushRuleSource;
   events: EventStore;
   accountData: AccountDataStore;
   rooms: RoomSyncBuilder;
@@ -70,6 +76,11 @@ export class SyncService {
     response.account_data.events = accountData
       .filter((entry) => entry.roomId === '' && entry.streamPosition <= upTo && matchesEventFilter(request.filter.account_data, { type: entry.type, sender: request.userId }))
       .map((entry) => ({ type: entry.type, content: entry.content }));
+    // Push rules are stored only once a user changes them, but clients read them from the first sync.
+    if (since === undefined && !response.account_data.events.some((event) => event.type === 'm.push_rules') &&
+      matchesEventFilter(request.filter.account_data, { type: 'm.push_rules', sender: request.userId })) {
+      response.account_data.events.push({ type: 'm.push_rules', content: await this.deps.pushRules.getRules(request.userId) });
+    }
 
     for (const membership of memberships) {
       if (membership.streamOrdering > upTo || !matchesRoomFilter(roomFilter, membership.roomId)) continue;

@@ -1,5 +1,5 @@
 // matrix-js-sdk calls Promise.withResolvers, which Node.js adds only in version 22.
-if (typeof Promise.withResolvers !== 'function') {
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
   Object.defineProperty(Promise, 'withResolvers', {
     configurable: true,
     writable: true,

@@ -7,6 +7,7 @@ import { registerDirectoryRoutes } from './directory.js';
 import { registerDiscoveryRoutes } from './discovery.js';
 import { registerLoginRoutes } from './login.js';
 import { registerProfileRoutes } from './profile.js';
+import { registerPushRuleRoutes } from './push-rules.js';
 import { registerRoomEventRoutes } from './room-events.js';
 import { registerRoomRoutes } from './rooms.js';
 import { registerSsoRoutes } from './sso.js';
@@ -34,6 +35,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerSsoRoutes(app, { sso: services.sso });
   registerCapabilityRoutes(app);
   registerProfileRoutes(app, { profiles: services.profiles });
+  registerPushRuleRoutes(app, { pushRules: services.pushRules });
   registerAccountDataRoutes(app, { accountData: storage.accountData, notifyUser: (userId, position) => services.notifier.notifyUser(userId, position) });
   registerSyncRoutes(app, { sync: services.sync, accountData: storage.accountData });
   registerRoomRoutes(app, { rooms: services.rooms, aliases: storage.aliases, events: storage.events });
