@@ -14,6 +14,7 @@ interface Waiter {
 export class SyncNotifier implements EventNotifier {
   private readonly waiters = new Set<Waiter>();
   private latestPosition = 0;
+  private released = false;
 
   /** The newest position announced so far; a waiter that is behind it returns at once. */
   get position(): number {
@@ -39,6 +40,8 @@ export class SyncNotifier implements EventNotifier {
    * after `timeoutMs` or when `signal` aborts (the client went away).
    */
   wait(userId: string, rooms: ReadonlySet<string>, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    // After shutdown began, a new long-poll returns at once so it cannot hold the server open.
+    if (this.released) return Promise.resolve(false);
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (woken: boolean) => {
@@ -53,6 +56,15 @@ export class SyncNotifier implements EventNotifier {
       timer = setTimeout(() => finish(false), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * Wakes every waiter and makes later waits return at once, so that a shutdown does not wait
+   * for long-polls to time out. Each woken /sync answers with what it has, as on a timeout.
+   */
+  releaseAll(): void {
+    this.released = true;
+    for (const waiter of [...this.waiters]) waiter.wake(this.latestPosition);
   }
 
   /** Number of requests waiting now, for metrics. */
