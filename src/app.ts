@@ -3,7 +3,7 @@ import type { LatticeConfig } from './config/schema.js';
 import type { Logger } from './logging.js';
 import { buildHttpServer } from './http/server.js';
 import { migrateToLatest, openDatabase, type Db } from './storage/database.js';
-import { openStorage, type Storage } from './storage/index.js';
+import { openStorage, verifyServerName, type Storage } from './storage/index.js';
 import { loadOrCreateSigningKey } from './signing-key-file.js';
 import type { SigningKey } from './core/signing-key.js';
 import { createServices, type Services } from './services.js';
@@ -22,6 +22,11 @@ export interface Lattice {
 /** Opens the database, builds the services and starts listening. */
 export async function startLattice(config: LatticeConfig, logger: Logger): Promise<Lattice> {
   const db: Db = openDatabase(config.database);
+  // Checked before migrating, so a database of another server is left exactly as it was.
+  await verifyServerName(db, config.server_name).catch(async (error: unknown) => {
+    await db.destroy();
+    throw error;
+  });
   await migrateToLatest(db, logger);
   const storage = openStorage(db);
   await storage.checkServerName(config.server_name);
@@ -47,6 +52,9 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
     services,
     address,
     async close() {
+      // Long-polls first: Fastify's close waits for requests in flight, and a /sync would
+      // otherwise hold it for its whole timeout. New requests get 503 from here on.
+      services.notifier.releaseAll();
       await app.close();
       services.close();
       await db.destroy();

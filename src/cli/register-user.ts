@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { AccountService } from '../identity/accounts.js';
 import { createLogger } from '../logging.js';
 import { migrateToLatest, openDatabase } from '../storage/database.js';
-import { openStorage } from '../storage/index.js';
+import { openStorage, verifyServerName } from '../storage/index.js';
 import { loadConfigOrExit } from './config-file.js';
 
 export interface RegisterUserOptions {
@@ -29,6 +29,7 @@ export async function runRegisterUser(configPath: string, localpart: string | un
   const logger = createLogger({ level: 'warn', pretty: false });
   const db = openDatabase(config.database);
   try {
+    await verifyServerName(db, config.server_name);
     await migrateToLatest(db, logger);
     const storage = openStorage(db);
     await storage.checkServerName(config.server_name);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { startLattice } from '../app.js';
+import { startLattice, type Lattice } from '../app.js';
 import { createLogger } from '../logging.js';
+import { ServerNameMismatchError } from '../storage/index.js';
 import { loadConfigOrExit, writeDefaultConfigIfMissing } from './config-file.js';
 
 const FIRST_RUN_HELP = (path: string) => `
@@ -14,7 +15,11 @@ To create a local account instead:
   npx lattice register-user alice --config ${path}
 `;
 
-/** `lattice start`: runs the homeserver until SIGINT or SIGTERM. */
+/**
+ * `lattice start`: runs the homeserver until SIGINT or SIGTERM. On either signal it stops
+ * accepting, lets requests in flight finish (their writes included), closes the database and
+ * returns 0.
+ */
 export async function runStart(configPath: string): Promise<number> {
   const path = resolve(configPath);
   if (writeDefaultConfigIfMissing(path)) process.stdout.write(FIRST_RUN_HELP(path));
@@ -22,7 +27,15 @@ export async function runStart(configPath: string): Promise<number> {
   const config = loadConfigOrExit(path);
   if (!config) return 1;
   const logger = createLogger({ level: config.log_level });
-  const lattice = await startLattice(config, logger);
+  let lattice: Lattice;
+  try {
+    lattice = await startLattice(config, logger);
+  } catch (error) {
+    if (!(error instanceof ServerNameMismatchError)) throw error;
+    logger.fatal({ storedName: error.storedName, configuredName: error.configuredName }, 'server_name does not match the database');
+    process.stderr.write(`${path}: ${error.message}\n`);
+    return 1;
+  }
 
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { isValidServerName } from '../core/identifiers.js';
 import { ConfigError } from './errors.js';
 import { Fields } from './fields.js';
+import { readAdmins, readMetrics, readRegistrationSharedSecret } from './operator.js';
 import { readProviders } from './providers.js';
 import type { DatabaseConfig, LatticeConfig } from './schema.js';
 
@@ -17,6 +18,10 @@ const TOP_LEVEL_KEYS = [
   'sso',
   'max_request_size',
   'log_level',
+  'admins',
+  'registration_shared_secret',
+  'registration_shared_secret_path',
+  'metrics',
 ] as const;
 
 /** Reads and validates `lattice.yaml`; throws ConfigError on the first mistake found. */
@@ -62,6 +67,9 @@ export function parseConfig(raw: unknown, configDir: string): LatticeConfig {
     // 50 MiB, matching Synapse's default for request bodies outside media.
     max_request_size: root.integer('max_request_size', 50 * 1024 * 1024, { min: 1024, max: 2 ** 31 }),
     log_level: readLogLevel(root),
+    admins: readAdmins(root, serverName),
+    registration_shared_secret: readRegistrationSharedSecret(root, resolvePath),
+    metrics: readMetrics(root, port),
     config_dir: configDir,
   };
 }

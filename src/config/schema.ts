@@ -58,6 +58,13 @@ export interface SsoConfig {
   update_profile_on_login: boolean;
 }
 
+/** The Prometheus listener, separate from the client API so metrics are not public by accident. */
+export interface MetricsConfig {
+  enabled: boolean;
+  host: string;
+  port: number;
+}
+
 export interface LatticeConfig {
   server_name: string;
   /** Always ends with a slash. */
@@ -70,6 +77,11 @@ export interface LatticeConfig {
   /** Largest accepted request body in bytes, outside media uploads. */
   max_request_size: number;
   log_level: string;
+  /** Full user ids that are server admins, besides those flagged in the database. */
+  admins: string[];
+  /** Secret for `/_synapse/admin/v1/register`; that endpoint is off while it is unset. */
+  registration_shared_secret: string | undefined;
+  metrics: MetricsConfig;
   /** Folder the config file was read from; relative paths in it are resolved against this. */
   config_dir: string;
 }

@@ -1,5 +1,24 @@
+/** What `lattice generate-config` asks for; everything else in the file keeps its default. */
+export interface ConfigTemplateOptions {
+  serverName: string;
+  publicBaseurl: string;
+  port: number;
+  databasePath: string;
+  /** A Nextcloud OAuth2 client; without it the provider example stays commented out. */
+  nextcloud?: { url: string; clientId: string; clientSecretPath: string };
+  /** Written as registration_shared_secret_path when set. */
+  registrationSecretPath?: string;
+}
+
 /** The commented `lattice.yaml` written on first start, for a server named `serverName`. */
 export function defaultConfigText(serverName: string, port: number): string {
+  return configText({ serverName, port, publicBaseurl: `http://${serverName}:${port}/`, databasePath: './data/lattice.db' });
+}
+
+/** A commented `lattice.yaml` with the given values and every other key at its documented default. */
+export function configText(options: ConfigTemplateOptions): string {
+  const { serverName, publicBaseurl, port } = options;
+  const callback = `${publicBaseurl}_synapse/client/oidc/callback`;
   return `# Lattice homeserver configuration. Key names follow Synapse's where one exists.
 # Relative paths are resolved against the folder of this file.
 
@@ -7,7 +26,7 @@ export function defaultConfigText(serverName: string, port: number): string {
 server_name: ${serverName}
 
 # The URL clients and Nextcloud's browser redirects reach this server at.
-public_baseurl: http://${serverName}:${port}/
+public_baseurl: ${publicBaseurl}
 
 listen:
   host: 127.0.0.1
@@ -15,7 +34,7 @@ listen:
 
 database:
   type: sqlite
-  path: ./data/lattice.db
+  path: ${options.databasePath}
 
 # The server's ed25519 signing key; generated on first start. Back it up.
 signing_key_path: ./data/signing.key
@@ -27,15 +46,9 @@ password_config:
 sso:
   # Sign-in through Nextcloud. In Nextcloud, register an OAuth2 client whose redirect URI is
   #   <public_baseurl>_synapse/client/oidc/callback
-  # with: occ oauth2:add-client Lattice http://${serverName}:${port}/_synapse/client/oidc/callback
+  # with: occ oauth2:add-client Lattice ${callback}
   # or under Administration settings > Security > OAuth 2.0 clients, then fill in:
-  providers: []
-  #  - id: nextcloud
-  #    name: Nextcloud
-  #    type: nextcloud
-  #    url: https://cloud.example.com
-  #    client_id: <client identifier shown by Nextcloud>
-  #    client_secret_path: ./data/nextcloud-client-secret
+${providersText(options)}
   #
   # An OpenID Connect provider (for example Nextcloud's "oidc" app) found through discovery:
   #  - id: oidc
@@ -52,6 +65,41 @@ sso:
   # Copy the display name from the identity provider at every sign-in, not only the first.
   update_profile_on_login: false
 
+# Server admins, as full user ids; they may use /_synapse/admin. Nobody is an admin by default,
+# also not the first user to sign in. \`lattice register-user --admin\` also makes admins.
+admins: []
+#  - "@alice:${serverName}"
+
+# Shared secret for /_synapse/admin/v1/register (synadm, register_new_matrix_user). Unset turns
+# that endpoint off. Use registration_shared_secret_path to keep the secret in its own file.
+${options.registrationSecretPath ? `registration_shared_secret_path: ${options.registrationSecretPath}` : '# registration_shared_secret_path: ./data/registration-secret'}
+
+# Prometheus metrics on a separate listener; off by default. Keep it on a private address.
+metrics:
+  enabled: false
+  host: 127.0.0.1
+  port: 9000
+
 log_level: info
 `;
+}
+
+function providersText(options: ConfigTemplateOptions): string {
+  const nextcloud = options.nextcloud;
+  if (!nextcloud) {
+    return `  providers: []
+  #  - id: nextcloud
+  #    name: Nextcloud
+  #    type: nextcloud
+  #    url: https://cloud.example.com
+  #    client_id: <client identifier shown by Nextcloud>
+  #    client_secret_path: ./data/nextcloud-client-secret`;
+  }
+  return `  providers:
+    - id: nextcloud
+      name: Nextcloud
+      type: nextcloud
+      url: ${nextcloud.url}
+      client_id: ${JSON.stringify(nextcloud.clientId)}
+      client_secret_path: ${nextcloud.clientSecretPath}`;
 }

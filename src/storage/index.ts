@@ -19,6 +19,35 @@ export interface Storage {
   checkServerName(serverName: string): Promise<void>;
 }
 
+/**
+ * The database was created for another server_name. User and room ids contain the server name, so
+ * a database cannot move to a new one.
+ */
+export class ServerNameMismatchError extends Error {
+  constructor(
+    readonly storedName: string,
+    readonly configuredName: string,
+  ) {
+    super(
+      `This database belongs to server_name "${storedName}", but the config sets server_name "${configuredName}". ` +
+      'User and room ids contain the server name, so it cannot change. ' +
+      `Set server_name back to "${storedName}", or set database.path to a new file to start a new server. Nothing was written.`,
+    );
+    this.name = 'ServerNameMismatchError';
+  }
+}
+
+/**
+ * Throws ServerNameMismatchError when the database records another server_name. Only reads, and
+ * treats a database without the server_meta table as new, so it can run before any migration.
+ */
+export async function verifyServerName(db: Db, serverName: string): Promise<void> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((table) => table.name === 'server_meta')) return;
+  const stored = await new ServerMetaStore(db).get('server_name');
+  if (stored !== undefined && stored !== serverName) throw new ServerNameMismatchError(stored, serverName);
+}
+
 export function openStorage(db: Db): Storage {
   const meta = new ServerMetaStore(db);
   return {
@@ -35,12 +64,7 @@ export function openStorage(db: Db): Storage {
         await meta.set('server_name', serverName);
         return;
       }
-      if (stored !== serverName) {
-        throw new Error(
-          `This database belongs to server_name "${stored}", but the config says "${serverName}". ` +
-          'User and room ids embed the server name, so it cannot change; set server_name back, or point database.path at a new file.',
-        );
-      }
+      if (stored !== serverName) throw new ServerNameMismatchError(stored, serverName);
     },
   };
 }
