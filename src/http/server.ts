@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { MatrixError } from '../core/errors.js';
 import type { Logger } from '../logging.js';
 import { registerAuthHook } from './auth.js';
@@ -25,7 +25,8 @@ const CORS_HEADERS = {
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One debug line per request comes from the onResponse hook below, with the user id on it.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxRequestSize,
     // Clients long-poll /sync for up to several minutes; the request timeout must not cut them off.
     requestTimeout: 0,
