@@ -287,10 +287,19 @@ describe('SSO with several providers', () => {
   });
 
   it('updates the display name with update_profile_on_login', async () => {
+    const before = await loginWithToken(server, loginTokenOf(await signIn(new SsoBrowser(), server, upperAlice, { providerId: 'cloud-a' })));
+    const token = before.body.access_token as string;
+    const created = await api<{ room_id: string }>(server.baseUrl, 'POST', '/_matrix/client/v3/createRoom', { token, body: {} });
+    assert.equal(created.status, 200);
+
     first.setDisplayName(upperAlice.id, 'Alice Renamed');
     loginTokenOf(await signIn(new SsoBrowser(), server, upperAlice, { providerId: 'cloud-a' }));
     const row = userRows(server).find((user) => user.user_id === '@alice:localhost');
     assert.equal(row?.displayname, 'Alice Renamed');
+
+    const memberPath = `/_matrix/client/v3/rooms/${encodeURIComponent(created.body.room_id)}/state/m.room.member/${encodeURIComponent('@alice:localhost')}`;
+    const member = await api(server.baseUrl, 'GET', memberPath, { token });
+    assert.equal(member.body.displayname, 'Alice Renamed');
   });
 });
 
