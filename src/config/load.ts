@@ -4,9 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import { isValidServerName } from '../core/identifiers.js';
 import { ConfigError } from './errors.js';
 import { Fields } from './fields.js';
+import { readFrameAncestors, readMediaConfig, readWebClient } from './media.js';
 import { readAdmins, readMetrics, readRegistrationSharedSecret } from './operator.js';
+import { readDatabase } from './database.js';
 import { readProviders } from './providers.js';
-import type { DatabaseConfig, LatticeConfig } from './schema.js';
+import type { LatticeConfig } from './schema.js';
 
 const TOP_LEVEL_KEYS = [
   'server_name',
@@ -22,6 +24,9 @@ const TOP_LEVEL_KEYS = [
   'registration_shared_secret',
   'registration_shared_secret_path',
   'metrics',
+  'media_store_path',
+  'max_upload_size',
+  'web_client',
 ] as const;
 
 /** Reads and validates `lattice.yaml`; throws ConfigError on the first mistake found. */
@@ -70,6 +75,8 @@ export function parseConfig(raw: unknown, configDir: string): LatticeConfig {
     admins: readAdmins(root, serverName),
     registration_shared_secret: readRegistrationSharedSecret(root, resolvePath),
     metrics: readMetrics(root, port),
+    ...readMediaConfig(root, resolvePath),
+    web_client: readWebClient(root, resolvePath),
     config_dir: configDir,
   };
 }
@@ -92,19 +99,9 @@ function readPublicBaseurl(root: Fields, serverName: string, port: number): stri
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
-function readDatabase(root: Fields, resolvePath: (value: string) => string): DatabaseConfig {
-  const database = root.child('database');
-  const type = database.string('type', 'sqlite');
-  if (type !== 'sqlite') {
-    throw new ConfigError('database.type', type, 'Use "sqlite"; no other database backend is available in this version.');
-  }
-  database.rejectUnknown(['type', 'path']);
-  return { type: 'sqlite', path: resolvePath(database.string('path', './data/lattice.db')) };
-}
-
 function readSso(root: Fields, resolvePath: (value: string) => string): LatticeConfig['sso'] {
   const sso = root.child('sso');
-  sso.rejectUnknown(['providers', 'client_allowlist', 'update_profile_on_login']);
+  sso.rejectUnknown(['providers', 'client_allowlist', 'update_profile_on_login', 'frame_ancestors']);
   const allowlist = sso.stringList('client_allowlist', []);
   allowlist.forEach((prefix, index) => {
     if (!/^https?:\/\/[^/]+/.test(prefix)) {
@@ -115,6 +112,7 @@ function readSso(root: Fields, resolvePath: (value: string) => string): LatticeC
     providers: readProviders(sso, resolvePath),
     client_allowlist: allowlist,
     update_profile_on_login: sso.boolean('update_profile_on_login', false),
+    frame_ancestors: readFrameAncestors(sso),
   };
 }
 

@@ -2,6 +2,7 @@
  * The shape of `lattice.yaml`. Key names follow Synapse's where one exists, so operators moving over
  * recognise them. Defaults are documented beside the code that applies them in `load.ts`.
  */
+import type { WebClientConfig } from './media.js';
 
 export interface ListenConfig {
   host: string;
@@ -13,7 +14,19 @@ export interface SqliteDatabaseConfig {
   path: string;
 }
 
-export type DatabaseConfig = SqliteDatabaseConfig;
+/** Either a connection URL or its parts; `password` is undefined when the server needs none. */
+export type PostgresConnection =
+  | { url: string }
+  | { host: string; port: number; user: string; password: string | undefined; database: string };
+
+export interface PostgresDatabaseConfig {
+  type: 'postgres';
+  connection: PostgresConnection;
+  /** Connections each process keeps open: at least `min`, at most `max`. */
+  pool: { min: number; max: number };
+}
+
+export type DatabaseConfig = SqliteDatabaseConfig | PostgresDatabaseConfig;
 
 /** The claims of an OIDC provider that become the Matrix account's fields. */
 export interface ClaimMapping {
@@ -56,6 +69,8 @@ export interface SsoConfig {
   /** URL prefixes that may receive a login token without a confirmation page. */
   client_allowlist: string[];
   update_profile_on_login: boolean;
+  /** Origins allowed to frame the sign-in pages; empty forbids every frame. */
+  frame_ancestors: string[];
 }
 
 /** The Prometheus listener, separate from the client API so metrics are not public by accident. */
@@ -82,6 +97,10 @@ export interface LatticeConfig {
   /** Secret for `/_synapse/admin/v1/register`; that endpoint is off while it is unset. */
   registration_shared_secret: string | undefined;
   metrics: MetricsConfig;
+  media_store_path: string;
+  /** Largest accepted media upload in bytes. */
+  max_upload_size: number;
+  web_client: WebClientConfig;
   /** Folder the config file was read from; relative paths in it are resolved against this. */
   config_dir: string;
 }

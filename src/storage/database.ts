@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, type Migration } from 'kysely';
 import type { DatabaseConfig } from '../config/schema.js';
 import type { Logger } from '../logging.js';
+import { openPostgres } from './dialect/postgres.js';
+import { openSqlite } from './dialect/sqlite.js';
 import * as initial from './migrations/001-initial.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -14,20 +13,12 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
 };
 
-/** Opens the database named by the config, creating the file and its folder when absent. */
-export function openDatabase(config: DatabaseConfig): Db {
-  mkdirSync(dirname(config.path), { recursive: true });
-  const sqlite = new SqliteDatabase(config.path);
-  // WAL lets readers (long-polling /sync) proceed while the one writer commits.
-  sqlite.pragma('journal_mode = WAL');
-  // In WAL mode NORMAL still makes every committed transaction survive a crash of this process,
-  // because the commit is in the operating system's page cache; only a power loss can drop the
-  // last commits, and the database stays consistent either way.
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  // Another process (a CLI command) may hold the write lock briefly; wait rather than fail.
-  sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+/**
+ * Opens the database named by the config: a SQLite file (created with its folder when absent) or
+ * a pool of PostgreSQL connections. The logger receives errors of idle pooled connections.
+ */
+export function openDatabase(config: DatabaseConfig, logger?: Logger): Db {
+  return config.type === 'postgres' ? openPostgres<DatabaseSchema>(config, logger) : openSqlite<DatabaseSchema>(config);
 }
 
 export async function migrateToLatest(db: Db, logger: Logger): Promise<void> {
