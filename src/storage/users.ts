@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 export interface UserRecord {
@@ -9,6 +10,13 @@ export interface UserRecord {
   displayname: string | null;
   avatarUrl: string | null;
   createdTs: number;
+}
+
+export interface UserListQuery {
+  offset: number;
+  limit: number;
+  name?: string;
+  includeDeactivated: boolean;
 }
 
 export interface NewUser {
@@ -101,6 +109,37 @@ export class UserStore {
     await this.db.updateTable('users').set({ is_admin: isAdmin ? 1 : 0 }).where('user_id', '=', userId).execute();
   }
 
+  /** Marks the user deactivated (or active again); returns false when no such user exists. */
+  async setDeactivated(userId: string, deactivated: boolean): Promise<boolean> {
+    const result = await this.db.updateTable('users').set({ deactivated: deactivated ? 1 : 0 })
+      .where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Returns one page of users ordered by user id, and the number of users matching the filter.
+   * `name` matches the user id or display name as a case-insensitive substring.
+   */
+  async list(query: UserListQuery): Promise<{ users: UserRecord[]; total: number }> {
+    let select = this.db.selectFrom('users');
+    if (!query.includeDeactivated) select = select.where('deactivated', '=', 0);
+    if (query.name) {
+      // ESCAPE is explicit because SQLite, unlike PostgreSQL, has no default escape character.
+      const pattern = likePattern(query.name);
+      select = select.where(sql<boolean>`(lower(user_id) like ${pattern} escape '\\' or lower(displayname) like ${pattern} escape '\\')`);
+    }
+    const counted = await select.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst();
+    const rows = await select.selectAll().orderBy('user_id').limit(query.limit).offset(query.offset).execute();
+    return { users: rows.map(toUserRecord), total: Number(counted?.total ?? 0) };
+  }
+
+  /** The provider subjects linked to the user, for the admin API's `external_ids`. */
+  async listExternalIds(userId: string): Promise<Array<{ providerId: string; subject: string }>> {
+    const rows = await this.db.selectFrom('user_external_ids').select(['provider_id', 'subject'])
+      .where('user_id', '=', userId).orderBy('provider_id').execute();
+    return rows.map((row) => ({ providerId: row.provider_id, subject: row.subject }));
+  }
+
   /** Returns users whose id or display name contains the term, case-insensitively. */
   async search(term: string, limit: number): Promise<UserRecord[]> {
     const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -115,6 +154,11 @@ export class UserStore {
       .execute();
     return rows.map(toUserRecord);
   }
+}
+
+/** A LIKE pattern matching the term anywhere, with LIKE's wildcards escaped. */
+function likePattern(term: string): string {
+  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function toUserRecord(row: {
