@@ -72,6 +72,17 @@ export class RoomService {
     await this.deps.writer.append(roomId, { type: 'm.room.member', sender: userId, stateKey: userId, content: await this.joinContent(userId) });
   }
 
+  /** Asks to join a room whose join rule is `knock` or `knock_restricted`; members may then invite. */
+  async knock(userId: string, roomId: string, reason?: string): Promise<void> {
+    await this.requireRoom(roomId);
+    const current = await this.deps.events.getMembership(roomId, userId);
+    if (current?.membership === 'join') throw new MatrixError('M_FORBIDDEN', `${userId} is already in the room.`);
+    if (current?.membership === 'ban') throw new MatrixError('M_FORBIDDEN', `${userId} is banned from the room.`);
+    const content: Record<string, unknown> = { membership: 'knock', ...(await this.profileContent(userId)) };
+    if (reason) content.reason = reason;
+    await this.deps.writer.append(roomId, { type: 'm.room.member', sender: userId, stateKey: userId, content });
+  }
+
   async invite(change: MembershipChange, isDirect = false): Promise<void> {
     if (!isValidUserId(change.target)) throw new MatrixError('M_INVALID_PARAM', `"${change.target}" is not a valid user id.`);
     await this.requireRoom(change.roomId);

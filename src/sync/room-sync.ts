@@ -7,6 +7,11 @@ import { matchesEventFilter, type EventFilter, type RoomFilter } from './filter.
 import { formatStreamToken } from './stream-token.js';
 import type { UnreadCounter } from './unread.js';
 
+/** Supplies a room's ephemeral events (typing, receipts) for one user. */
+export interface EphemeralSource {
+  eventsFor(userId: string, roomId: string, since: number | undefined, upTo: number): Promise<Array<{ type: string; content: Record<string, unknown> }>>;
+}
+
 export interface RoomSyncContext {
   userId: string;
   deviceId: string;
@@ -21,7 +26,7 @@ export interface JoinedRoomSync {
   timeline: { events: ClientEvent[]; limited: boolean; prev_batch: string };
   state: { events: ClientEvent[] };
   account_data: { events: Array<{ type: string; content: Record<string, unknown> }> };
-  ephemeral: { events: unknown[] };
+  ephemeral: { events: Array<{ type: string; content: Record<string, unknown> }> };
   summary: Record<string, unknown>;
   unread_notifications: { notification_count: number; highlight_count: number };
   unread_thread_notifications?: Record<string, unknown>;
@@ -40,6 +45,7 @@ export class RoomSyncBuilder {
     private readonly accountData: AccountDataStore,
     private readonly formatter: EventFormatter,
     private readonly unread: UnreadCounter,
+    private readonly ephemeral: EphemeralSource,
   ) {}
 
   /**
@@ -54,7 +60,9 @@ export class RoomSyncBuilder {
     const after = isNewToClient ? 0 : (since as number);
     const { events: timeline, limited } = await this.timeline(membership.roomId, after, upTo, timelineFilter);
 
-    if (!isNewToClient && timeline.length === 0 && accountData.length === 0) return undefined;
+    const ephemeral = (await this.ephemeral.eventsFor(context.userId, membership.roomId, isNewToClient ? undefined : since, upTo))
+      .filter((event) => matchesEventFilter(context.filter.ephemeral, { type: event.type, sender: context.userId }));
+    if (!isNewToClient && timeline.length === 0 && accountData.length === 0 && ephemeral.length === 0) return undefined;
 
     const timelineStart = timeline[0]?.streamOrdering ?? upTo + 1;
     let stateEvents: StoredEvent[];
@@ -77,13 +85,20 @@ export class RoomSyncBuilder {
       },
       state: { events: await this.formatter.format(stateEvents, viewer, options) },
       account_data: { events: accountData },
-      ephemeral: { events: [] },
+      ephemeral: { events: ephemeral },
       summary: await this.summary(membership.roomId, context.userId),
-      unread_notifications: await this.unread.countFor(context.userId, membership.roomId, upTo),
+      ...(await this.unreadSection(context, membership.roomId)),
     };
   }
 
-  /** An invited room: stripped state and the invite event, for clients to show the invitation. */
+  /** Unread counts; split per thread when the timeline filter sets `unread_thread_notifications`. */
+  private async unreadSection(context: RoomSyncContext, roomId: string): Promise<Pick<JoinedRoomSync, 'unread_notifications' | 'unread_thread_notifications'>> {
+    const counts = await this.unread.countFor(context.userId, roomId, context.upTo);
+    if (context.filter.timeline?.unread_thread_notifications !== true) return { unread_notifications: counts.total };
+    return { unread_notifications: counts.main, unread_thread_notifications: counts.threads };
+  }
+
+  /** An invited (or knocked-on) room: stripped state and the membership event, for clients to show it. */
   async invitedRoom(membership: MembershipRecord): Promise<{ invite_state: { events: Record<string, unknown>[] } }> {
     const state = await this.events.getCurrentState(membership.roomId, [
       'm.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic',

@@ -60,7 +60,7 @@ export class SyncService {
       // An event stored while this response was built has already been announced; look again.
       if (this.deps.notifier.position > upTo) continue;
 
-      const watched = new Set(memberships.filter((m) => m.membership === 'join' || m.membership === 'invite').map((m) => m.roomId));
+      const watched = new Set(memberships.filter((m) => m.membership === 'join' || m.membership === 'invite' || m.membership === 'knock').map((m) => m.roomId));
       const woken = await this.deps.notifier.wait(request.userId, watched, remaining, request.signal);
       if (!woken) return response;
     }
@@ -93,6 +93,8 @@ export class SyncService {
         if (joined) response.rooms.join[membership.roomId] = joined;
       } else if (membership.membership === 'invite' && changedHere) {
         response.rooms.invite[membership.roomId] = await this.deps.rooms.invitedRoom(membership);
+      } else if (membership.membership === 'knock' && changedHere) {
+        response.rooms.knock[membership.roomId] = { knock_state: (await this.deps.rooms.invitedRoom(membership)).invite_state };
       } else if ((membership.membership === 'leave' || membership.membership === 'ban') && changedHere) {
         if (since === undefined && roomFilter.include_leave !== true) continue;
         response.rooms.leave[membership.roomId] = await this.deps.rooms.leftRoom(context, membership, roomVersion);
@@ -117,6 +119,7 @@ function emptyResponse(upTo: number): SyncResponse {
 function isEmpty(response: SyncResponse): boolean {
   const { rooms } = response;
   return Object.keys(rooms.join).length === 0 && Object.keys(rooms.invite).length === 0 && Object.keys(rooms.leave).length === 0 &&
+    Object.keys(rooms.knock).length === 0 &&
     response.account_data.events.length === 0 && response.to_device.events.length === 0;
 }
 

@@ -97,6 +97,15 @@ describe('error responses', () => {
     assert.equal(response.body.errcode, 'M_UNKNOWN');
   });
 
+  it('registration is disabled with M_FORBIDDEN', async () => {
+    const register = await api(server.baseUrl, 'POST', '/_matrix/client/v3/register', { body: { username: 'mallory', password: 'secret-password' } });
+    assert.equal(register.status, 403);
+    assert.equal(register.body.errcode, 'M_FORBIDDEN');
+    const guest = await api(server.baseUrl, 'POST', '/_matrix/client/v3/register?kind=guest', { body: {} });
+    assert.equal(guest.status, 403);
+    assert.equal(guest.body.errcode, 'M_GUEST_ACCESS_FORBIDDEN');
+  });
+
   it('CORS headers on every response', async () => {
     const response = await api(server.baseUrl, 'GET', '/_matrix/client/versions');
     assert.equal(response.headers.get('access-control-allow-origin'), '*');

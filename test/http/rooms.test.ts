@@ -159,6 +159,25 @@ describe('rooms over HTTP', () => {
     assert.equal(afterLeave.rooms.join[roomId], undefined);
   });
 
+  it('knock needs a knock join rule', async () => {
+    const closed = await createRoom(server, alice, { preset: 'private_chat' });
+    const refused = await api(server.baseUrl, 'POST', `/_matrix/client/v3/knock/${encodeURIComponent(closed)}`, { token: carol.token, body: {} });
+    assert.equal(refused.status, 403);
+
+    const knockable = await createRoom(server, alice, { initial_state: [{ type: 'm.room.join_rules', content: { join_rule: 'knock' } }] });
+    const start = await sync(server, carol);
+    const knock = await api(server.baseUrl, 'POST', `/_matrix/client/v3/knock/${encodeURIComponent(knockable)}`, { token: carol.token, body: { reason: 'let me in' } });
+    assert.equal(knock.status, 200, JSON.stringify(knock.body));
+    assert.equal(knock.body.room_id, knockable);
+    const afterKnock = await api<Record<string, any>>(server.baseUrl, 'GET', `/_matrix/client/v3/sync?since=${start.next_batch}`, { token: carol.token });
+    assert.ok(afterKnock.body.rooms.knock[knockable]?.knock_state.events.some((event: Record<string, any>) => event.type === 'm.room.join_rules'));
+
+    const invite = await api(server.baseUrl, 'POST', `${room(knockable)}/invite`, { token: alice.token, body: { user_id: carol.userId } });
+    assert.equal(invite.status, 200);
+    const join = await api(server.baseUrl, 'POST', `${room(knockable)}/join`, { token: carol.token });
+    assert.equal(join.status, 200);
+  });
+
   it('no request produced a server error log', () => {
     assert.deepEqual(server.logsContaining('"level":50'), []);
   });

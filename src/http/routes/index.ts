@@ -8,6 +8,7 @@ import { registerDiscoveryRoutes } from './discovery.js';
 import { registerLoginRoutes } from './login.js';
 import { registerProfileRoutes } from './profile.js';
 import { registerPushRuleRoutes } from './push-rules.js';
+import { registerRegistrationRoutes } from './registration.js';
 import { registerRoomEventRoutes } from './room-events.js';
 import { registerRoomRoutes } from './rooms.js';
 import { registerSsoRoutes } from './sso.js';
@@ -33,6 +34,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
     publicBaseurl: config.public_baseurl,
   });
   registerSsoRoutes(app, { sso: services.sso });
+  registerRegistrationRoutes(app, { ssoEnabled: config.sso.providers.length > 0 });
   registerCapabilityRoutes(app);
   registerProfileRoutes(app, { profiles: services.profiles });
   registerPushRuleRoutes(app, { pushRules: services.pushRules });

@@ -60,6 +60,15 @@ export function registerRoomRoutes(app: FastifyInstance, deps: RoomRouteDeps): v
     return { room_id: roomId };
   });
 
+  /** POST /_matrix/client/v3/knock/{roomIdOrAlias}: asks to join a room that allows knocking. */
+  app.post<{ Params: { roomIdOrAlias: string }; Body: Static<typeof ReasonBody> }>('/_matrix/client/v3/knock/:roomIdOrAlias', authed, async (request) => {
+    const session = requireSession(request);
+    const roomId = await resolveRoom(deps, request.params.roomIdOrAlias);
+    const reason = (request.body as { reason?: unknown } | undefined)?.reason;
+    await deps.rooms.knock(session.userId, roomId, typeof reason === 'string' ? reason : undefined);
+    return { room_id: roomId };
+  });
+
   /** POST /_matrix/client/v3/rooms/{roomId}/join: joins a room by id. */
   app.post<{ Params: RoomParams }>('/_matrix/client/v3/rooms/:roomId/join', authed, async (request) => {
     const session = requireSession(request);
