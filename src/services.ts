@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { LatticeConfig } from './config/schema.js';
 import type { SigningKey } from './core/signing-key.js';
+import { createEphemeralServices, type EphemeralServices } from './ephemeral/index.js';
 import { AccountService } from './identity/accounts.js';
 import { SsoService } from './identity/sso/service.js';
 import type { Logger } from './logging.js';
@@ -33,6 +34,8 @@ export interface Services {
   sync: SyncService;
   notifier: SyncNotifier;
   storage: Storage;
+  ephemeral: EphemeralServices;
+  unread: UnreadCounter;
   close(): void;
 }
 
@@ -51,12 +54,16 @@ export function createServices(context: ServiceContext): Services {
   const reader = new RoomReader(storage.db, storage.events, formatter);
   const profiles = new ProfileService(storage.users, rooms, logger.child({ component: 'profile' }));
   const pushRules = new PushRuleService(storage.accountData, (userId, position) => notifier.notifyUser(userId, position));
+  const ephemeral = createEphemeralServices({
+    storage, notifier, requireJoined: (userId, roomId) => rooms.requireJoined(userId, roomId), logger: logger.child({ component: 'ephemeral' }),
+  });
+  const unread = new UnreadCounter({ events: storage.events, relations: storage.relations, receipts: storage.receipts, pushRules });
   const sync = new SyncService({
     db: storage.db,
     pushRules,
     events: storage.events,
     accountData: storage.accountData,
-    rooms: new RoomSyncBuilder(storage.events, storage.accountData, formatter, new UnreadCounter(storage.events)),
+    rooms: new RoomSyncBuilder(storage.events, storage.accountData, formatter, unread, ephemeral.roomEphemeral),
     notifier,
     logger: logger.child({ component: 'sync' }),
   });
@@ -68,7 +75,7 @@ export function createServices(context: ServiceContext): Services {
     logger: logger.child({ component: 'sso' }),
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
-  return { accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, close() {} };
+  return { accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, close: () => ephemeral.close() };
 }
 
 /** Derives a purpose-bound secret from the signing key, so operators have one secret to keep. */

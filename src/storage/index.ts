@@ -5,6 +5,8 @@ import { UserStore } from './users.js';
 import { EventStore } from './events.js';
 import { AccountDataStore } from './account-data.js';
 import { RoomAliasStore } from './room-aliases.js';
+import { ReceiptStore } from './receipts.js';
+import { RelationStore } from './relations.js';
 
 /** Every store, over one database connection. */
 export interface Storage {
@@ -15,6 +17,8 @@ export interface Storage {
   events: EventStore;
   accountData: AccountDataStore;
   aliases: RoomAliasStore;
+  receipts: ReceiptStore;
+  relations: RelationStore;
   /** Records the server name on first start and refuses to run under another one afterwards. */
   checkServerName(serverName: string): Promise<void>;
 }
@@ -58,6 +62,8 @@ export function openStorage(db: Db): Storage {
     events: new EventStore(db),
     accountData: new AccountDataStore(db),
     aliases: new RoomAliasStore(db),
+    receipts: new ReceiptStore(db),
+    relations: new RelationStore(db),
     async checkServerName(serverName: string) {
       const stored = await meta.get('server_name');
       if (stored === undefined) {

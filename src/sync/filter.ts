@@ -12,6 +12,8 @@ export interface EventFilter {
   contains_url?: boolean;
   lazy_load_members?: boolean;
   include_redundant_members?: boolean;
+  /** Whether /sync splits unread counts per thread into `unread_thread_notifications`. */
+  unread_thread_notifications?: boolean;
 }
 
 export interface RoomFilter {
@@ -58,7 +60,7 @@ export function validateEventFilter(value: unknown, name: string): EventFilter |
     throw new MatrixError('M_BAD_JSON', `${name}.limit must be a non-negative integer.`);
   }
   for (const key of ['types', 'not_types', 'senders', 'not_senders', 'rooms', 'not_rooms']) checkStringList(value[key], `${name}.${key}`);
-  for (const key of ['contains_url', 'lazy_load_members', 'include_redundant_members']) {
+  for (const key of ['contains_url', 'lazy_load_members', 'include_redundant_members', 'unread_thread_notifications']) {
     if (value[key] !== undefined && typeof value[key] !== 'boolean') throw new MatrixError('M_BAD_JSON', `${name}.${key} must be a boolean.`);
   }
   return value as EventFilter;

@@ -1,16 +1,113 @@
+import { evaluatePushRules, findMatchingRule, type PushContext, type PushOutcome } from '../push/evaluator.js';
+import type { PushAction, Ruleset } from '../push/types.js';
 import type { EventStore } from '../storage/events.js';
+import type { ReceiptStore } from '../storage/receipts.js';
+import type { RelatedEvent, RelationStore } from '../storage/relations.js';
+import { findThreadRoots, threadIdOf } from '../relations/threads.js';
+import { buildPushContext, type RulesetSource } from './push-context.js';
+
+export interface UnreadCounts {
+  notification_count: number;
+  highlight_count: number;
+}
+
+/** Counts of one room: the whole room, the main timeline, and each thread by its root's event id. */
+export interface RoomUnreadCounts {
+  total: UnreadCounts;
+  main: UnreadCounts;
+  threads: Record<string, UnreadCounts>;
+}
+
+/** An event that notified the user, with the actions of the rule that matched and whether it is read. */
+export interface NotifiedEvent {
+  event: RelatedEvent;
+  actions: PushAction[];
+  read: boolean;
+}
+
+export interface UnreadCounterDeps {
+  events: EventStore;
+  relations: RelationStore;
+  receipts: ReceiptStore;
+  pushRules: RulesetSource;
+}
+
+// NOTE: counts are computed when /sync asks, from at most this many of the room's newest events
+// after the user's unthreaded receipt, so a room with more unread events than this reports fewer.
+const MAX_SCANNED_EVENTS = 1000;
 
 /**
- * Counts unread messages per room for /sync's `unread_notifications`: messages from other users
- * after the user's own latest event. Without push-rule evaluation every such message counts as a
- * notification and none as a highlight.
+ * Counts unread notifications per room for /sync: events after the user's read receipts that
+ * the user's push rules make notify. The receipt further ahead of `m.read` and
+ * `m.read.private` counts, per thread, and sending an event marks its thread read.
  */
 export class UnreadCounter {
-  constructor(private readonly events: EventStore) {}
+  constructor(private readonly deps: UnreadCounterDeps) {}
 
-  async countFor(userId: string, roomId: string, upTo: number): Promise<{ notification_count: number; highlight_count: number }> {
-    // TODO: read receipts and push rules should decide this count; it uses the user's last own event instead.
-    const notificationCount = await this.events.countMessagesFromOthersSinceOwn(roomId, userId, upTo);
-    return { notification_count: notificationCount, highlight_count: 0 };
+  async countFor(userId: string, roomId: string, upTo: number): Promise<RoomUnreadCounts> {
+    const counts: RoomUnreadCounts = { total: zero(), main: zero(), threads: {} };
+    for (const notified of await this.notifiedEvents(userId, roomId, upTo, { unreadOnly: true })) {
+      const thread = notified.threadId === 'main' ? counts.main : (counts.threads[notified.threadId] ??= zero());
+      for (const target of [counts.total, thread]) {
+        target.notification_count += 1;
+        if (notified.outcome.highlight) target.highlight_count += 1;
+      }
+    }
+    return counts;
   }
+
+  /** Events of the room up to `upTo` that notify the user, oldest first; `unreadOnly` drops read ones. */
+  async notifiedEvents(
+    userId: string, roomId: string, upTo: number, options: { unreadOnly: boolean; after?: number },
+  ): Promise<Array<NotifiedEvent & { threadId: string; outcome: PushOutcome }>> {
+    const readPoints = await this.readPoints(userId, roomId);
+    const start = options.unreadOnly ? Math.max(readPoints.get('') ?? 0, options.after ?? 0) : (options.after ?? 0);
+    const candidates = await this.deps.relations.eventsBetween(roomId, start, upTo, MAX_SCANNED_EVENTS);
+    if (candidates.length === 0) return [];
+    const roots = await findThreadRoots(this.deps.relations, candidates.map((event) => event.eventId));
+
+    // An own event marks everything before it in its thread as read.
+    for (const event of candidates) {
+      if (event.sender !== userId) continue;
+      const threadId = threadIdOf(roots, event.eventId);
+      readPoints.set(threadId, Math.max(readPoints.get(threadId) ?? 0, event.streamOrdering));
+    }
+
+    const { ruleset, context } = await this.rulesFor(userId, roomId);
+    const notified: Array<NotifiedEvent & { threadId: string; outcome: PushOutcome }> = [];
+    for (const event of candidates) {
+      if (event.sender === userId || event.redactedBy !== null) continue;
+      const threadId = threadIdOf(roots, event.eventId);
+      const readUpTo = Math.max(readPoints.get('') ?? 0, readPoints.get(threadId) ?? 0);
+      const read = event.streamOrdering <= readUpTo;
+      if (read && options.unreadOnly) continue;
+      const pushEvent = {
+        type: event.type, sender: event.sender, room_id: roomId, content: (event.json.content ?? {}) as object,
+        ...(event.stateKey === null ? {} : { state_key: event.stateKey }),
+      };
+      const outcome = evaluatePushRules(ruleset, pushEvent, context);
+      if (!outcome.notify) continue;
+      const actions = findMatchingRule(ruleset, pushEvent, context)?.actions ?? [];
+      notified.push({ event, actions, read, threadId, outcome });
+    }
+    return notified;
+  }
+
+  /** The stream ordering each thread is read up to; the key '' holds the unthreaded receipt. */
+  private async readPoints(userId: string, roomId: string): Promise<Map<string, number>> {
+    const points = new Map<string, number>();
+    for (const receipt of await this.deps.receipts.readPositions(roomId, userId)) {
+      points.set(receipt.threadId, Math.max(points.get(receipt.threadId) ?? 0, receipt.streamOrdering));
+    }
+    return points;
+  }
+
+  private async rulesFor(userId: string, roomId: string): Promise<{ ruleset: Ruleset; context: PushContext }> {
+    const [rules, context] = await Promise.all([this.deps.pushRules.getRules(userId), buildPushContext(this.deps.events, userId, roomId)]);
+    return { ruleset: rules.global, context };
+  }
+}
+
+function zero(): UnreadCounts {
+  return { notification_count: 0, highlight_count: 0 };
 }
