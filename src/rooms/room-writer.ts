@@ -4,7 +4,7 @@ import {
 } from '../core/index.js';
 import { MatrixError } from '../core/errors.js';
 import type { Logger } from '../logging.js';
-import type { EventStore, StoredEvent } from '../storage/events.js';
+import { ConcurrentWriteError, type EventStore, type StoredEvent } from '../storage/events.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { EventNotifier } from './notifier.js';
 
@@ -35,6 +35,10 @@ export interface RoomWriterDeps {
   logger: Logger;
   now?: () => number;
 }
+
+// Each retry follows a commit by another process, so running out means more than this many
+// processes wrote to one room within one event's build time; the send then fails with a 500.
+const MAX_CONCURRENT_WRITE_ATTEMPTS = 20;
 
 // Events a server accepts are at most 65,536 bytes as canonical JSON, per the spec's size limits.
 const MAX_EVENT_BYTES = 65_536;
@@ -76,12 +80,21 @@ export class RoomWriter {
   /** Appends an event to an existing room; throws M_FORBIDDEN when the auth rules reject it. */
   async append(roomId: string, template: EventTemplate, options: AppendOptions = {}): Promise<AppendResult> {
     return this.roomLocks.run(roomId, async () => {
-      if (options.transaction) {
-        const { userId, deviceId, txnId } = options.transaction;
-        const earlier = await this.deps.events.findTransaction(userId, deviceId, txnId);
-        if (earlier) return { eventId: earlier, position: -1 };
+      for (let attempt = 1; ; attempt += 1) {
+        if (options.transaction) {
+          const { userId, deviceId, txnId } = options.transaction;
+          const earlier = await this.deps.events.findTransaction(userId, deviceId, txnId);
+          if (earlier) return { eventId: earlier, position: -1 };
+        }
+        try {
+          return await this.buildAndPersist(roomId, template, options);
+        } catch (error) {
+          // Another process wrote to the room (or stored this transaction id) after this event was
+          // built; building again picks up the new extremities and depth, or the earlier event id.
+          if (!(error instanceof ConcurrentWriteError) || attempt >= MAX_CONCURRENT_WRITE_ATTEMPTS) throw error;
+          this.deps.logger.debug({ roomId, attempt, reason: error.reason }, 'room changed by another process; building the event again');
+        }
       }
-      return this.buildAndPersist(roomId, template, options);
     });
   }
 

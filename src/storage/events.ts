@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Db } from './database.js';
+import { dialectOf, type StorageDialect } from './dialect/index.js';
 import type { DatabaseSchema, EventsTable } from './schema.js';
 import { allocateStreamPosition } from './stream.js';
 
@@ -55,6 +56,18 @@ export interface PersistEventInput {
 
 type EventRow = EventsTable;
 
+/**
+ * Another writer changed the room, or used the same transaction id, between building this event
+ * and storing it; nothing was written. Only a second process on the same PostgreSQL database can
+ * cause it, because one process builds the events of a room one at a time. Rebuild and retry.
+ */
+export class ConcurrentWriteError extends Error {
+  constructor(readonly roomId: string, readonly reason: 'room changed' | 'transaction id used') {
+    super(`Concurrent write to room ${roomId}: ${reason}`);
+    this.name = 'ConcurrentWriteError';
+  }
+}
+
 /** Rooms, their events, current state and memberships. The rooms service is the only writer. */
 export class EventStore {
   constructor(private readonly db: Db) {}
@@ -62,10 +75,17 @@ export class EventStore {
   /**
    * Writes the event with everything that depends on it in one transaction: its stream position,
    * the room's forward extremities, current state, membership, the client's transaction id and
-   * any redaction it applies. Returns the stream position.
+   * any redaction it applies. Returns the stream position. Throws ConcurrentWriteError, writing
+   * nothing, when the room's forward extremities are no longer `prevEventIds` or the transaction
+   * id was stored meanwhile.
    */
   async persist(input: PersistEventInput, now: number): Promise<number> {
+    const dialect = dialectOf(this.db);
     return this.db.transaction().execute(async (trx) => {
+      // The room lock comes before the stream counter's row lock in every transaction that takes
+      // both, so two writers can never wait on each other in a cycle.
+      await dialect.lockRoom(trx, input.roomId);
+      await requireExtremities(trx, input);
       const position = await allocateStreamPosition(trx);
       if (input.newRoom) {
         await trx.insertInto('rooms').values({
@@ -75,12 +95,7 @@ export class EventStore {
       await trx.insertInto('events').values(toEventRow(input, position)).execute();
       await replaceForwardExtremities(trx, input);
       if (input.stateKey !== null) await updateCurrentState(trx, input, position);
-      if (input.transaction) {
-        await trx.insertInto('event_transactions').values({
-          user_id: input.transaction.userId, device_id: input.transaction.deviceId, txn_id: input.transaction.txnId,
-          event_id: input.eventId, created_ts: now,
-        }).execute();
-      }
+      if (input.transaction) await insertTransactionId(trx, dialect, input, input.transaction, now);
       if (input.redacts) {
         await trx.updateTable('events').set({ redacted_by: input.eventId })
           .where('event_id', '=', input.redacts).where('room_id', '=', input.roomId).where('redacted_by', 'is', null)
@@ -255,6 +270,30 @@ export class EventStore {
   }
 }
 
+/** Throws ConcurrentWriteError unless the room's forward extremities are exactly the event's prev_events. */
+async function requireExtremities(trx: Transaction<DatabaseSchema>, input: PersistEventInput): Promise<void> {
+  const rows = await trx.selectFrom('room_forward_extremities').select('event_id').where('room_id', '=', input.roomId).execute();
+  const current = new Set(rows.map((row) => row.event_id));
+  const same = current.size === input.prevEventIds.length && input.prevEventIds.every((id) => current.has(id));
+  if (!same) throw new ConcurrentWriteError(input.roomId, 'room changed');
+}
+
+async function insertTransactionId(
+  trx: Transaction<DatabaseSchema>, dialect: StorageDialect, input: PersistEventInput,
+  transaction: NonNullable<PersistEventInput['transaction']>, now: number,
+): Promise<void> {
+  try {
+    await trx.insertInto('event_transactions').values({
+      user_id: transaction.userId, device_id: transaction.deviceId, txn_id: transaction.txnId, event_id: input.eventId, created_ts: now,
+    }).execute();
+  } catch (error) {
+    // The primary key (user, device, transaction id) was taken by a send that committed first,
+    // possibly in another process. The caller looks up that send's event id.
+    if (dialect.isUniqueViolation(error)) throw new ConcurrentWriteError(input.roomId, 'transaction id used');
+    throw error;
+  }
+}
+
 async function replaceForwardExtremities(trx: Transaction<DatabaseSchema>, input: PersistEventInput): Promise<void> {
   if (input.prevEventIds.length > 0) {
     await trx.deleteFrom('room_forward_extremities')
@@ -298,8 +337,7 @@ function toEventRow(input: PersistEventInput, position: number): EventRow {
   };
 }
 
-/** Maps an `events` row to a StoredEvent; other stores that read the events table use it too. */
-export function toStoredEvent(row: EventRow): StoredEvent {
+function toStoredEvent(row: EventRow): StoredEvent {
   return {
     streamOrdering: Number(row.stream_ordering),
     eventId: row.event_id,

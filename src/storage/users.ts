@@ -142,13 +142,11 @@ export class UserStore {
 
   /** Returns users whose id or display name contains the term, case-insensitively. */
   async search(term: string, limit: number): Promise<UserRecord[]> {
-    const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = likePattern(term);
     const rows = await this.db.selectFrom('users').selectAll()
       .where('deactivated', '=', 0)
-      .where((eb) => eb.or([
-        eb(eb.fn('lower', ['user_id']), 'like', pattern),
-        eb(eb.fn('lower', ['displayname']), 'like', pattern),
-      ]))
+      // ESCAPE is explicit because SQLite, unlike PostgreSQL, has no default escape character.
+      .where(sql<boolean>`(lower(user_id) like ${pattern} escape '\\' or lower(displayname) like ${pattern} escape '\\')`)
       .orderBy('user_id')
       .limit(limit)
       .execute();
