@@ -8,6 +8,8 @@ import { loadOrCreateSigningKey } from './signing-key-file.js';
 import type { SigningKey } from './core/signing-key.js';
 import { createServices, type Services } from './services.js';
 import { registerApiRoutes } from './http/routes/index.js';
+import { startMetricsListener } from './metrics/listener.js';
+import { LatticeMetrics } from './metrics/registry.js';
 
 /** A running homeserver: its HTTP listener, services and database. */
 export interface Lattice {
@@ -16,6 +18,8 @@ export interface Lattice {
   services: Services;
   /** The address actually bound, useful when the configured port is 0. */
   address: { host: string; port: number };
+  /** The metrics listener's address, when `metrics.enabled` is set. */
+  metricsAddress: { host: string; port: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -34,16 +38,24 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
   const signingKey: SigningKey = loadOrCreateSigningKey(config.signing_key_path, logger);
   const services = createServices({ config, storage, signingKey, logger });
 
+  const metrics = new LatticeMetrics({
+    activeSyncs: () => services.notifier.waiting,
+    countEvents: () => services.admin.countEvents(),
+  });
   const app = await buildHttpServer({
     logger,
     accounts: services.accounts,
     maxRequestSize: config.max_request_size,
+    onRequestCompleted: (observation) => metrics.observeRequest(observation),
     registerRoutes: (instance) => registerApiRoutes(instance, { config, services }),
   });
 
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const bound = app.server.address();
   const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.listen.host, port: config.listen.port };
+  const metricsListener = config.metrics.enabled
+    ? await startMetricsListener(metrics, config.metrics.host, config.metrics.port, logger)
+    : undefined;
   logger.info({ ...address, serverName: config.server_name, publicBaseurl: config.public_baseurl }, 'lattice started');
 
   return {
@@ -51,11 +63,13 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
     storage,
     services,
     address,
+    metricsAddress: metricsListener?.address,
     async close() {
       // Long-polls first: Fastify's close waits for requests in flight, and a /sync would
       // otherwise hold it for its whole timeout. New requests get 503 from here on.
       services.notifier.releaseAll();
       await app.close();
+      await metricsListener?.close();
       services.close();
       await db.destroy();
       logger.info({ serverName: config.server_name }, 'lattice stopped');

@@ -1,4 +1,5 @@
 import { hkdfSync } from 'node:crypto';
+import { createAdminServices, type AdminServices } from './admin/index.js';
 import type { LatticeConfig } from './config/schema.js';
 import type { SigningKey } from './core/signing-key.js';
 import { createEphemeralServices, type EphemeralServices } from './ephemeral/index.js';
@@ -25,6 +26,7 @@ export interface ServiceContext {
 }
 
 export interface Services {
+  admin: AdminServices;
   accounts: AccountService;
   sso: SsoService;
   profiles: ProfileService;
@@ -75,7 +77,8 @@ export function createServices(context: ServiceContext): Services {
     logger: logger.child({ component: 'sso' }),
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
-  return { accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, close: () => ephemeral.close() };
+  const admin = createAdminServices({ config, storage, accounts, profiles, rooms, logger: logger.child({ component: 'admin' }) });
+  return { admin, accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, close: () => ephemeral.close() };
 }
 
 /** Derives a purpose-bound secret from the signing key, so operators have one secret to keep. */

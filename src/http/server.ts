@@ -6,11 +6,14 @@ import { handleError } from './errors.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { compileValidator } from './validation.js';
 import type { AccountService } from '../identity/accounts.js';
+import type { RequestObservation } from '../metrics/registry.js';
 
 export interface HttpServerOptions {
   logger: Logger;
   accounts: AccountService;
   maxRequestSize: number;
+  /** Called after each response is sent, for metrics. */
+  onRequestCompleted?: (observation: RequestObservation) => void;
   /** Registers the route modules; called inside the configured instance. */
   registerRoutes: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -51,9 +54,19 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug(
-      { method: request.method, url: request.routeOptions.url, status: reply.statusCode, userId: request.session?.userId, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method, url: request.routeOptions.url, status: reply.statusCode,
+        userId: request.session?.userId, deviceId: request.session?.deviceId, ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     );
+    options.onRequestCompleted?.({
+      method: request.method,
+      // Unmatched paths share one label, so scanners cannot grow the metric without bound.
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      durationMs: reply.elapsedTime,
+    });
   });
 
   registerAuthHook(app, options.accounts);
