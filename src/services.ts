@@ -17,6 +17,7 @@ import { SyncNotifier } from './sync/notifier.js';
 import { RoomSyncBuilder } from './sync/room-sync.js';
 import { SyncService } from './sync/sync-service.js';
 import { UnreadCounter } from './sync/unread.js';
+import { NotificationLister } from './sync/notifications.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -38,6 +39,7 @@ export interface Services {
   storage: Storage;
   ephemeral: EphemeralServices;
   unread: UnreadCounter;
+  notifications: NotificationLister;
   close(): void;
 }
 
@@ -78,7 +80,10 @@ export function createServices(context: ServiceContext): Services {
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
   const admin = createAdminServices({ config, storage, accounts, profiles, rooms, logger: logger.child({ component: 'admin' }) });
-  return { admin, accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, close: () => ephemeral.close() };
+  return { admin, accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread,
+    notifications: new NotificationLister(storage.events, unread, formatter),
+    close: () => ephemeral.close(),
+  };
 }
 
 /** Derives a purpose-bound secret from the signing key, so operators have one secret to keep. */

@@ -13,6 +13,9 @@ import { registerRoomEventRoutes } from './room-events.js';
 import { registerRoomRoutes } from './rooms.js';
 import { registerSsoRoutes } from './sso.js';
 import { registerSyncRoutes } from './sync.js';
+import { registerNotificationRoutes } from './notifications.js';
+import { registerReceiptRoutes } from './receipts.js';
+import { registerTypingRoutes } from './typing.js';
 
 export interface ApiContext {
   config: LatticeConfig;
@@ -43,6 +46,9 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerRoomRoutes(app, { rooms: services.rooms, aliases: storage.aliases, events: storage.events });
   registerRoomEventRoutes(app, { rooms: services.rooms, reader: services.reader });
   registerDirectoryRoutes(app, { aliases: storage.aliases, events: storage.events, reader: services.reader, serverName: config.server_name });
+  registerTypingRoutes(app, { typing: services.ephemeral.typing, requireJoined: (userId, roomId) => services.rooms.requireJoined(userId, roomId) });
+  registerReceiptRoutes(app, { receipts: services.ephemeral.receipts });
+  registerNotificationRoutes(app, { notifications: services.notifications });
 }
 
 /** Federation goes to port 8448 unless the server name already names a port. */
