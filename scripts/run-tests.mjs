@@ -1,10 +1,20 @@
 // Runs every test file under test/ with Node's built-in test runner and tsx as the TypeScript loader.
 // Node 20's runner cannot expand globs itself, so the file list is collected here.
+//
+// The first pass runs every file on SQLite. When a PostgreSQL server is reachable (the URL in
+// LATTICE_TEST_POSTGRES_URL, or else libpq's defaults: PGHOST, PGPORT, PGUSER, PGPASSWORD, or
+// localhost:5432 as the current user), a second pass runs the backend-neutral suites again on
+// PostgreSQL, and the multi-process tests run. Without one those legs are skipped with a message,
+// except under CI=true, where a missing PostgreSQL fails the run.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import pg from 'pg';
 
 const root = new URL('..', import.meta.url).pathname;
+
+// Suites that start servers through test/support/server.ts and follow LATTICE_TEST_DATABASE.
+const POSTGRES_PASS_FOLDERS = ['test/storage/', 'test/http/', 'test/e2e/', 'test/crash/'];
 
 function collectTestFiles(dir) {
   const files = [];
@@ -16,6 +26,44 @@ function collectTestFiles(dir) {
   return files;
 }
 
+/** Returns a URL for a reachable PostgreSQL server, or undefined with the reason. */
+async function findPostgres() {
+  const configured = process.env.LATTICE_TEST_POSTGRES_URL;
+  const client = new pg.Client(configured ? { connectionString: configured, connectionTimeoutMillis: 3000 } : { connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    const where = configured ? 'LATTICE_TEST_POSTGRES_URL' : `the default server (${client.host}:${client.port} as ${client.user})`;
+    return { reason: `cannot connect to ${where}: ${error.message}` };
+  } finally {
+    await client.end().catch(() => {});
+  }
+  if (configured) return { url: configured };
+  const url = new URL(`postgres://${client.host.startsWith('/') ? 'localhost' : client.host}:${client.port}/${client.database}`);
+  url.username = client.user;
+  if (client.password) url.password = client.password;
+  if (client.host.startsWith('/')) url.searchParams.set('host', client.host);
+  return { url: url.href };
+}
+
+function runNodeTests(files, env) {
+  const args = [
+    '--import', 'tsx',
+    '--import', './test/support/polyfills.ts',
+    '--test',
+    '--test-concurrency=2',
+    // matrix-js-sdk leaves retry timers behind after stopClient(), which would keep a finished file alive.
+    '--test-force-exit',
+    '--test-reporter=spec',
+    ...files,
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env });
+    child.on('exit', (code, signal) => resolve(signal ? 1 : (code ?? 1)));
+  });
+}
+
 const filters = process.argv.slice(2);
 const files = collectTestFiles(join(root, 'test')).filter(
   (file) => filters.length === 0 || filters.some((filter) => file.includes(filter)),
@@ -25,15 +73,28 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const args = [
-  '--import', 'tsx',
-  '--import', './test/support/polyfills.ts',
-  '--test',
-  '--test-concurrency=2',
-  // matrix-js-sdk leaves retry timers behind after stopClient(), which would keep a finished file alive.
-  '--test-force-exit',
-  '--test-reporter=spec',
-  ...files,
-];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+const postgres = await findPostgres();
+const env = { ...process.env, LATTICE_TEST_DATABASE: 'sqlite' };
+if (postgres.url) env.LATTICE_TEST_POSTGRES_URL = postgres.url;
+else delete env.LATTICE_TEST_POSTGRES_URL;
+
+const postgresFiles = files.filter((file) => POSTGRES_PASS_FOLDERS.some((folder) => file.startsWith(folder)));
+if (!postgres.url) {
+  const message = `PostgreSQL legs skipped (${postgresFiles.length} files on PostgreSQL and the multi-process tests): ${postgres.reason}. ` +
+    'Set LATTICE_TEST_POSTGRES_URL to a role that may create databases, such as postgres://lattice:secret@127.0.0.1:5432/postgres.';
+  if (process.env.CI === 'true') {
+    console.error(`${message}\nCI=true requires PostgreSQL; .ci/run starts one.`);
+    process.exit(1);
+  }
+  console.log(`\n*** ${message}\n`);
+}
+
+console.log(`\n=== Pass 1: ${files.length} test files on SQLite ===\n`);
+let failed = (await runNodeTests(files, env)) !== 0;
+
+if (postgres.url && postgresFiles.length > 0) {
+  console.log(`\n=== Pass 2: ${postgresFiles.length} test files on PostgreSQL ===\n`);
+  failed = (await runNodeTests(postgresFiles, { ...env, LATTICE_TEST_DATABASE: 'postgres' })) !== 0 || failed;
+}
+if (!postgres.url) console.log(`\n*** PostgreSQL legs were skipped: ${postgres.reason}.\n`);
+process.exit(failed ? 1 : 0);

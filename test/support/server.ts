@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { createTestDatabase, testBackend, type TestBackend, type TestDatabase } from './postgres.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -14,6 +15,13 @@ export interface TestServerOptions {
   /** Reuse a data folder, to start again on the same database. */
   dataDir?: string;
   port?: number;
+  /**
+   * The database backend; defaults to LATTICE_TEST_DATABASE (`sqlite` unless set). A PostgreSQL
+   * server gets a new database, dropped by dispose().
+   */
+  database?: TestBackend;
+  /** Starts another process of the same server: same database, signing key and server name. */
+  sameDatabaseAs?: TestServer;
 }
 
 /** Returns a port that was free a moment ago; the server binds it right after. */
@@ -28,10 +36,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A real Lattice process on a loopback port, with its own config and SQLite database. */
+/** A real Lattice process on a loopback port, with its own config and database. */
 export class TestServer {
   readonly logs: string[] = [];
   private child: ChildProcess | undefined;
+  /** The `database` section of the config, shared by processes started with sameDatabaseAs. */
+  databaseConfig: Record<string, unknown> = {};
+  signingKeyPath = '';
+  backend: TestBackend = 'sqlite';
+  private ownedDatabase: TestDatabase | undefined;
 
   private constructor(
     readonly baseUrl: string,
@@ -45,14 +58,23 @@ export class TestServer {
   static async start(options: TestServerOptions = {}): Promise<TestServer> {
     const port = options.port ?? (await freePort());
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lattice-test-'));
-    const serverName = options.serverName ?? 'localhost';
+    const sibling = options.sameDatabaseAs;
+    const serverName = sibling?.serverName ?? options.serverName ?? 'localhost';
     const baseUrl = `http://127.0.0.1:${port}`;
+    const backend = sibling?.backend ?? options.database ?? testBackend();
+    const ownedDatabase = !sibling && backend === 'postgres' ? await createTestDatabase() : undefined;
+    let databaseConfig: Record<string, unknown> = { type: 'sqlite', path: join(dataDir, 'lattice.db') };
+    // Two test files run at once, each with a few servers; five connections each stays far below
+    // PostgreSQL's default max_connections of 100.
+    if (ownedDatabase) databaseConfig = { type: 'postgres', url: ownedDatabase.url, pool: { max: 5 } };
+    if (sibling) databaseConfig = sibling.databaseConfig;
+    const signingKeyPath = sibling?.signingKeyPath ?? join(dataDir, 'signing.key');
     const config = {
       server_name: serverName,
       public_baseurl: `${baseUrl}/`,
       listen: { host: '127.0.0.1', port },
-      database: { type: 'sqlite', path: join(dataDir, 'lattice.db') },
-      signing_key_path: join(dataDir, 'signing.key'),
+      database: databaseConfig,
+      signing_key_path: signingKeyPath,
       log_level: 'debug',
       ...options.config,
     };
@@ -60,7 +82,16 @@ export class TestServer {
     writeFileSync(configPath, toYaml(config));
 
     const server = new TestServer(baseUrl, port, dataDir, configPath, serverName, options.dataDir === undefined);
-    await server.launch();
+    server.databaseConfig = databaseConfig;
+    server.signingKeyPath = signingKeyPath;
+    server.backend = backend;
+    server.ownedDatabase = ownedDatabase;
+    try {
+      await server.launch();
+    } catch (error) {
+      await server.dispose();
+      throw error;
+    }
     return server;
   }
 
@@ -100,7 +131,7 @@ export class TestServer {
   /** Stops the process with SIGTERM and waits for it to exit. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -108,15 +139,26 @@ export class TestServer {
     clearTimeout(timer);
   }
 
+  /** Ends the process with SIGKILL, as a crash would, and waits for it to exit. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.launch();
   }
 
-  /** Stops the server and deletes its data folder when the test created it. */
+  /** Stops the server and deletes its data folder and PostgreSQL database when the test created them. */
   async dispose(): Promise<void> {
     await this.stop();
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    await this.ownedDatabase?.drop();
+    this.ownedDatabase = undefined;
   }
 
   /** Log lines that mention the given text, for assertions about what was (not) logged. */
