@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { LatticeConfig } from '../../config/schema.js';
 import type { Services } from '../../services.js';
+import { serverVersion } from '../../admin/version.js';
 import { registerAccountDataRoutes } from './account-data.js';
+import { registerAdminRoutes } from './admin.js';
+import { registerHealthRoutes } from './health.js';
 import { registerCapabilityRoutes } from './capabilities.js';
 import { registerDirectoryRoutes } from './directory.js';
 import { registerDiscoveryRoutes } from './discovery.js';
@@ -13,6 +16,8 @@ import { registerRoomEventRoutes } from './room-events.js';
 import { registerRoomRoutes } from './rooms.js';
 import { registerSsoRoutes } from './sso.js';
 import { registerSyncRoutes } from './sync.js';
+import { registerMediaRoutes } from './media.js';
+import { registerWebClientRoutes } from './web-client.js';
 import { registerNotificationRoutes } from './notifications.js';
 import { registerReceiptRoutes } from './receipts.js';
 import { registerTypingRoutes } from './typing.js';
@@ -46,9 +51,13 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerRoomRoutes(app, { rooms: services.rooms, aliases: storage.aliases, events: storage.events });
   registerRoomEventRoutes(app, { rooms: services.rooms, reader: services.reader });
   registerDirectoryRoutes(app, { aliases: storage.aliases, events: storage.events, reader: services.reader, serverName: config.server_name });
+  registerMediaRoutes(app, { media: services.media });
+  registerWebClientRoutes(app, { ...config, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerTypingRoutes(app, { typing: services.ephemeral.typing, requireJoined: (userId, roomId) => services.rooms.requireJoined(userId, roomId) });
   registerReceiptRoutes(app, { receipts: services.ephemeral.receipts });
   registerNotificationRoutes(app, { notifications: services.notifications });
+  registerHealthRoutes(app);
+  registerAdminRoutes(app, { admin: services.admin, serverName: config.server_name, serverVersion: serverVersion() });
 }
 
 /** Federation goes to port 8448 unless the server name already names a port. */
