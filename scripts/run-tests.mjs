@@ -34,7 +34,7 @@ async function findPostgres() {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    const where = configured ? 'LATTICE_TEST_POSTGRES_URL' : `the default server (${client.host}:${client.port} as ${client.user})`;
+    const where = configured ? 'LATTICE_TEST_POSTGRES_URL' : `the default server (${client.host}:${client.port} as ${client.user ?? 'the current user'})`;
     return { reason: `cannot connect to ${where}: ${error.message}` };
   } finally {
     await client.end().catch(() => {});
