@@ -1,0 +1,51 @@
+import { mapLimit, type MatrixHttp } from '../http.js';
+import { loadAverage, readCpuMs, RssSampler } from '../proc.js';
+import type { UserPool } from '../users.js';
+
+/** What every scenario is given: the target, its accounts and, when known, the server's process id. */
+export interface ScenarioContext {
+  http: MatrixHttp;
+  baseUrl: string;
+  users: UserPool;
+  /** Process id of the server when it runs on this machine; enables CPU and RSS figures. */
+  serverPid: number | undefined;
+  log: (message: string) => void;
+}
+
+/** Server-side cost of one measured step: CPU time, peak RSS and the load average around it. */
+export interface ServerCost {
+  /** User plus system CPU time the server process used; undefined without a process id. */
+  cpuMs: number | undefined;
+  peakRssMB: number | undefined;
+  loadAverageBefore: number;
+  loadAverageAfter: number;
+}
+
+/** Runs `work` while measuring the server's CPU time and peak RSS. */
+export async function withServerCost<T>(context: ScenarioContext, work: () => Promise<T>): Promise<{ result: T; cost: ServerCost }> {
+  const pid = context.serverPid;
+  const loadAverageBefore = loadAverage();
+  const cpuBefore = pid === undefined ? undefined : readCpuMs(pid);
+  const sampler = pid === undefined ? undefined : new RssSampler(pid);
+  try {
+    const result = await work();
+    const cpuAfter = pid === undefined ? undefined : readCpuMs(pid);
+    const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+    return { result, cost: { cpuMs, peakRssMB: sampler?.stop(), loadAverageBefore, loadAverageAfter: loadAverage() } };
+  } finally {
+    sampler?.stop();
+  }
+}
+
+/** CPU milliseconds per unit of work, or undefined when either figure is missing. */
+export function perUnit(cpuMs: number | undefined, units: number): number | undefined {
+  return cpuMs === undefined || units === 0 ? undefined : cpuMs / units;
+}
+
+/** Creates rooms with the given owners, `concurrency` at a time; returns the room ids in order. */
+export async function createRooms(context: ScenarioContext, owners: ReadonlyArray<{ token: string }>, preset: 'public_chat' | 'private_chat'): Promise<string[]> {
+  return mapLimit(owners, 8, async (owner) => {
+    const response = await context.http.call<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { token: owner.token, body: { preset } });
+    return response.room_id;
+  });
+}
