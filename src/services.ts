@@ -17,6 +17,7 @@ import { SyncNotifier } from './sync/notifier.js';
 import { RoomSyncBuilder } from './sync/room-sync.js';
 import { SyncService } from './sync/sync-service.js';
 import { UnreadCounter } from './sync/unread.js';
+import { createMediaService, type MediaService } from './media/index.js';
 import { NotificationLister } from './sync/notifications.js';
 
 export interface ServiceContext {
@@ -39,6 +40,7 @@ export interface Services {
   storage: Storage;
   ephemeral: EphemeralServices;
   unread: UnreadCounter;
+  media: MediaService;
   notifications: NotificationLister;
   close(): void;
 }
@@ -80,7 +82,8 @@ export function createServices(context: ServiceContext): Services {
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
   const admin = createAdminServices({ config, storage, accounts, profiles, rooms, logger: logger.child({ component: 'admin' }) });
-  return { admin, accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread,
+  const media = createMediaService(config, storage.db, logger.child({ component: 'media' }));
+  return { admin, accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
     close: () => ephemeral.close(),
   };

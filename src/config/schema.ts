@@ -69,8 +69,8 @@ export interface SsoConfig {
   /** URL prefixes that may receive a login token without a confirmation page. */
   client_allowlist: string[];
   update_profile_on_login: boolean;
-  /** Origins allowed to frame the sign-in pages; empty forbids every frame. */
-  frame_ancestors: string[];
+  /** Origins allowed to frame the sign-in pages; empty or unset forbids every frame. */
+  frame_ancestors?: string[];
 }
 
 /** The Prometheus listener, separate from the client API so metrics are not public by accident. */

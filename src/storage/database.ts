@@ -4,6 +4,7 @@ import type { Logger } from '../logging.js';
 import { openPostgres } from './dialect/postgres.js';
 import { openSqlite } from './dialect/sqlite.js';
 import * as initial from './migrations/001-initial.js';
+import * as media from './migrations/002-media.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -11,6 +12,7 @@ export type Db = Kysely<DatabaseSchema>;
 /** Numbered migrations, applied in key order; a released entry is never edited, only followed. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
+  '002-media': media,
 };
 
 /**
