@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runPortDb } from './port-db.js';
 import { runRegisterUser } from './register-user.js';
 import { runStart } from './start.js';
 
@@ -9,6 +10,8 @@ Commands:
   register-user <localpart>  Create a local password account
       --password <text>        The password (or --password-file <path>; prompted for when absent)
       --admin                  Make the account a server admin
+  port-db --sqlite <path> --postgres <url>
+                             Copy a SQLite database into an empty PostgreSQL one (server stopped)
 
 Options:
   -c, --config <path>        Config file (default: $LATTICE_CONFIG or ./lattice.yaml)
@@ -16,6 +19,8 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // port-db takes its own options (--sqlite, --postgres) and no config file.
+  if (argv[0] === 'port-db') return runPortDb(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
