@@ -61,7 +61,8 @@ export function createServices(context: ServiceContext): Services {
   const profiles = new ProfileService(storage.users, rooms, logger.child({ component: 'profile' }));
   const pushRules = new PushRuleService(storage.accountData, (userId, position) => notifier.notifyUser(userId, position));
   const ephemeral = createEphemeralServices({
-    storage, notifier, requireJoined: (userId, roomId) => rooms.requireJoined(userId, roomId), logger: logger.child({ component: 'ephemeral' }),
+    storage, notifier, requireJoined: (userId, roomId) => rooms.requireJoined(userId, roomId), presenceEnabled: config.presence.enabled,
+    logger: logger.child({ component: 'ephemeral' }),
   });
   const unread = new UnreadCounter({ events: storage.events, relations: storage.relations, receipts: storage.receipts, pushRules });
   const sync = new SyncService({
@@ -71,6 +72,7 @@ export function createServices(context: ServiceContext): Services {
     accountData: storage.accountData,
     rooms: new RoomSyncBuilder(storage.events, storage.accountData, formatter, unread, ephemeral.roomEphemeral),
     notifier,
+    presence: ephemeral.presence,
     logger: logger.child({ component: 'sync' }),
   });
   const sso = new SsoService({

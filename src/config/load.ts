@@ -7,6 +7,7 @@ import { Fields } from './fields.js';
 import { readFrameAncestors, readMediaConfig, readWebClient } from './media.js';
 import { readAdmins, readMetrics, readRegistrationSharedSecret } from './operator.js';
 import { readDatabase } from './database.js';
+import { readClientFeatures } from './client-features.js';
 import { readProviders } from './providers.js';
 import type { LatticeConfig } from './schema.js';
 
@@ -27,6 +28,8 @@ const TOP_LEVEL_KEYS = [
   'media_store_path',
   'max_upload_size',
   'web_client',
+  'presence',
+  'turn',
 ] as const;
 
 /** Reads and validates `lattice.yaml`; throws ConfigError on the first mistake found. */
@@ -77,6 +80,7 @@ export function parseConfig(raw: unknown, configDir: string): LatticeConfig {
     metrics: readMetrics(root, port),
     ...readMediaConfig(root, resolvePath),
     web_client: readWebClient(root, resolvePath),
+    ...readClientFeatures(root, resolvePath),
     config_dir: configDir,
   };
 }

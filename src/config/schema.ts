@@ -3,6 +3,7 @@
  * recognise them. Defaults are documented beside the code that applies them in `load.ts`.
  */
 import type { WebClientConfig } from './media.js';
+import type { ClientFeaturesConfig } from './client-features.js';
 
 export interface ListenConfig {
   host: string;
@@ -80,7 +81,7 @@ export interface MetricsConfig {
   port: number;
 }
 
-export interface LatticeConfig {
+export interface LatticeConfig extends ClientFeaturesConfig {
   server_name: string;
   /** Always ends with a slash. */
   public_baseurl: string;

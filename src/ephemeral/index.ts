@@ -1,6 +1,7 @@
 import type { Logger } from '../logging.js';
 import type { Storage } from '../storage/index.js';
 import { allocateEphemeralPosition } from '../storage/ephemeral-stream.js';
+import { PresenceService } from './presence.js';
 import { ReceiptService } from './receipts.js';
 import { RoomEphemeral } from './room-ephemeral.js';
 import { TypingService } from './typing.js';
@@ -12,17 +13,19 @@ export interface EphemeralDeps {
     notifyUser(userId: string, position: number): void;
   };
   requireJoined: (userId: string, roomId: string) => Promise<void>;
+  presenceEnabled: boolean;
   logger: Logger;
 }
 
 export interface EphemeralServices {
   typing: TypingService;
   receipts: ReceiptService;
+  presence: PresenceService;
   roomEphemeral: RoomEphemeral;
   close(): void;
 }
 
-/** Builds the typing and receipt services and the source of /sync's per-room ephemeral events. */
+/** Builds the typing, receipt and presence services and the source of /sync's per-room ephemeral events. */
 export function createEphemeralServices(deps: EphemeralDeps): EphemeralServices {
   const { storage, notifier, logger } = deps;
   const typing = new TypingService({
@@ -42,7 +45,28 @@ export function createEphemeralServices(deps: EphemeralDeps): EphemeralServices 
   return {
     typing,
     receipts,
+    presence: createPresenceService(deps),
     roomEphemeral: new RoomEphemeral(typing, receipts),
     close: () => typing.close(),
   };
+}
+
+function createPresenceService(deps: EphemeralDeps): PresenceService {
+  const { storage, notifier } = deps;
+  const joinedRooms = async (userId: string) => (await storage.events.getRoomsForUser(userId, ['join'])).map((room) => room.roomId);
+  return new PresenceService({
+    enabled: deps.presenceEnabled,
+    allocatePosition: () => allocateEphemeralPosition(storage.db),
+    async notifyPresence(userId, position) {
+      for (const roomId of await joinedRooms(userId)) notifier.notifyRoomEvent(roomId, position);
+      notifier.notifyUser(userId, position);
+    },
+    async usersSharingRooms(userId) {
+      const users = new Set([userId]);
+      for (const roomId of await joinedRooms(userId)) {
+        for (const member of await storage.events.getMembers(roomId, ['join'])) users.add(member.userId);
+      }
+      return users;
+    },
+  });
 }

@@ -15,6 +15,8 @@ export interface SyncRequest {
   timeoutMs: number;
   filter: SyncFilter;
   fullState: boolean;
+  /** The `set_presence` parameter: absent marks the user online. */
+  setPresence?: 'online' | 'offline' | 'unavailable';
   signal?: AbortSignal;
 }
 
@@ -33,6 +35,12 @@ export interface PushRuleSource {
   getRules(userId: string): Promise<Record<string, unknown>>;
 }
 
+/** Supplies `m.presence` events and records that a user is syncing. */
+export interface PresenceSource {
+  markSyncing(userId: string, setPresence: 'online' | 'offline' | 'unavailable' | undefined): Promise<void>;
+  eventsFor(userId: string, since: number | undefined, upTo: number): Promise<Array<{ type: string; sender: string; content: object }>>;
+}
+
 export interface SyncServiceDeps {
   db: Db;
   pushRules: PushRuleSource;
@@ -40,6 +48,7 @@ export interface SyncServiceDeps {
   accountData: AccountDataStore;
   rooms: RoomSyncBuilder;
   notifier: SyncNotifier;
+  presence?: PresenceSource;
   logger: Logger;
 }
 
@@ -49,6 +58,7 @@ export class SyncService {
 
   async sync(request: SyncRequest): Promise<SyncResponse> {
     const deadline = Date.now() + request.timeoutMs;
+    await this.deps.presence?.markSyncing(request.userId, request.setPresence);
     for (;;) {
       const memberships = await this.deps.events.getRoomsForUser(request.userId);
       const upTo = await currentStreamPosition(this.deps.db);
@@ -100,6 +110,8 @@ export class SyncService {
         response.rooms.leave[membership.roomId] = await this.deps.rooms.leftRoom(context, membership, roomVersion);
       }
     }
+    response.presence.events = (await this.deps.presence?.eventsFor(request.userId, since, upTo) ?? [])
+      .filter((event) => matchesEventFilter(request.filter.presence, event));
     return response;
   }
 }
@@ -120,7 +132,8 @@ function isEmpty(response: SyncResponse): boolean {
   const { rooms } = response;
   return Object.keys(rooms.join).length === 0 && Object.keys(rooms.invite).length === 0 && Object.keys(rooms.leave).length === 0 &&
     Object.keys(rooms.knock).length === 0 &&
-    response.account_data.events.length === 0 && response.to_device.events.length === 0;
+    response.account_data.events.length === 0 && response.to_device.events.length === 0 &&
+    response.presence.events.length === 0;
 }
 
 function groupByRoom(entries: AccountDataEntry[]): Map<string, Array<{ type: string; content: Record<string, unknown> }>> {

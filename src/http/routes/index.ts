@@ -21,6 +21,7 @@ import { registerWebClientRoutes } from './web-client.js';
 import { registerMediaRoutes } from './media.js';
 import { registerWebClientRoutes } from './web-client.js';
 import { registerNotificationRoutes } from './notifications.js';
+import { registerPresenceRoutes } from './presence.js';
 import { registerReceiptRoutes } from './receipts.js';
 import { registerTypingRoutes } from './typing.js';
 
@@ -60,6 +61,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerTypingRoutes(app, { typing: services.ephemeral.typing, requireJoined: (userId, roomId) => services.rooms.requireJoined(userId, roomId) });
   registerReceiptRoutes(app, { receipts: services.ephemeral.receipts });
   registerNotificationRoutes(app, { notifications: services.notifications });
+  registerPresenceRoutes(app, { presence: services.ephemeral.presence, userExists: async (userId) => (await storage.users.get(userId)) !== undefined });
   registerHealthRoutes(app);
   registerAdminRoutes(app, { admin: services.admin, serverName: config.server_name, serverVersion: serverVersion() });
 }

@@ -31,7 +31,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
   /** GET /_matrix/client/v3/sync: changes since `since`, waiting up to `timeout` ms when there are none. */
   app.get<{ Querystring: Static<typeof SyncQuery> }>('/_matrix/client/v3/sync', { ...authed, schema: { querystring: SyncQuery } }, async (request, reply) => {
     const session = requireSession(request);
-    const { since, timeout, filter, full_state: fullState } = request.query;
+    const { since, timeout, filter, full_state: fullState, set_presence: setPresence } = request.query;
     const abort = new AbortController();
     request.raw.once('close', () => abort.abort());
     reply.raw.once('close', () => abort.abort());
@@ -43,6 +43,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
       timeoutMs: Math.min(timeout ?? 0, MAX_SYNC_TIMEOUT_MS),
       filter: await resolveFilter(deps, session.userId, filter),
       fullState: fullState === true,
+      setPresence,
       signal: abort.signal,
     });
   });

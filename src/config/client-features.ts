@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import type { Fields } from './fields.js';
+
+/** Presence: whether users' online status is tracked and shared. */
+export interface PresenceConfig {
+  enabled: boolean;
+}
+
+/** TURN relays for VoIP calls, with time-limited credentials derived from a shared secret (coturn's `use-auth-secret`). */
+export interface TurnConfig {
+  /** TURN URIs handed to clients, such as `turn:turn.example.com:3478?transport=udp`; empty disables TURN. */
+  uris: string[];
+  /** The secret shared with the TURN server; undefined disables TURN. */
+  shared_secret: string | undefined;
+  /** How long handed-out credentials stay valid, in seconds. */
+  user_lifetime_seconds: number;
+}
+
+export interface ClientFeaturesConfig {
+  presence: PresenceConfig;
+  turn: TurnConfig;
+}
+
+/**
+ * Reads `presence` (`enabled` defaults to true) and `turn` (no URIs by default, credentials valid
+ * for one day). Clients fetch new credentials before the old ones expire.
+ */
+export function readClientFeatures(root: Fields, resolvePath: (value: string) => string): ClientFeaturesConfig {
+  const presence = root.child('presence');
+  presence.rejectUnknown(['enabled']);
+  const turn = root.child('turn');
+  turn.rejectUnknown(['uris', 'shared_secret', 'shared_secret_path', 'user_lifetime_seconds']);
+  const uris = turn.stringList('uris', []);
+  uris.forEach((uri, index) => {
+    if (!/^turns?:/.test(uri)) throw new ConfigError(`turn.uris[${index}]`, uri, 'Use a turn: or turns: URI, such as turn:turn.example.com:3478?transport=udp.');
+  });
+  const secretPath = turn.optionalString('shared_secret_path');
+  const sharedSecret = secretPath === undefined ? turn.optionalString('shared_secret') : readSecretFile(resolvePath(secretPath));
+  if (uris.length > 0 && sharedSecret === undefined) {
+    throw new ConfigError('turn.shared_secret', undefined, 'Set the secret shared with the TURN server (coturn static-auth-secret), or remove turn.uris.');
+  }
+  return {
+    presence: { enabled: presence.boolean('enabled', true) },
+    turn: {
+      uris,
+      shared_secret: sharedSecret,
+      user_lifetime_seconds: turn.integer('user_lifetime_seconds', 86_400, { min: 60, max: 30 * 86_400 }),
+    },
+  };
+}
+
+function readSecretFile(path: string): string {
+  let secret: string;
+  try {
+    secret = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError('turn.shared_secret_path', path, `The file cannot be read: ${(error as Error).message}`);
+  }
+  if (secret === '') throw new ConfigError('turn.shared_secret_path', path, 'The file is empty; write the TURN shared secret into it.');
+  return secret;
+}
