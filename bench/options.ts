@@ -49,8 +49,9 @@ Target:
 Started server (without --url):
   --database <kind>           Storage backend: sqlite (default; the only one Lattice has so far)
   --runtime <build|tsx>       Run compiled JavaScript (default) or the TypeScript sources through tsx
-  --server-node-args <args>   Extra node arguments for the server, space-separated, such as
-                              "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --server-node-args=<args>   Extra node arguments for the server, space-separated, such as
+                              --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
+                              (the = is needed because the value starts with a dash)
   --server-log-level <level>  Server log level (default: info)
   --keep-data                 Keep the server's data folder after the run
 
