@@ -18,8 +18,6 @@ import { registerSsoRoutes } from './sso.js';
 import { registerSyncRoutes } from './sync.js';
 import { registerMediaRoutes } from './media.js';
 import { registerWebClientRoutes } from './web-client.js';
-import { registerMediaRoutes } from './media.js';
-import { registerWebClientRoutes } from './web-client.js';
 import { registerNotificationRoutes } from './notifications.js';
 import { registerPresenceRoutes } from './presence.js';
 import { registerReceiptRoutes } from './receipts.js';
@@ -54,8 +52,6 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerRoomRoutes(app, { rooms: services.rooms, aliases: storage.aliases, events: storage.events });
   registerRoomEventRoutes(app, { rooms: services.rooms, reader: services.reader });
   registerDirectoryRoutes(app, { aliases: storage.aliases, events: storage.events, reader: services.reader, serverName: config.server_name });
-  registerMediaRoutes(app, { media: services.media });
-  registerWebClientRoutes(app, { ...config, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerMediaRoutes(app, { media: services.media });
   registerWebClientRoutes(app, { ...config, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerTypingRoutes(app, { typing: services.ephemeral.typing, requireJoined: (userId, roomId) => services.rooms.requireJoined(userId, roomId) });
