@@ -8,7 +8,9 @@ export interface DiscoveryRouteDeps {
 }
 
 /** Spec versions whose every endpoint this server implements. */
-const SUPPORTED_VERSIONS = ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6'];
+// NOTE: v1.11 is listed for authenticated media (`/_matrix/client/v1/media/*`), which clients use
+// only when the server names v1.11; other additions of v1.7 to v1.11 may still be missing.
+const SUPPORTED_VERSIONS = ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.11'];
 
 export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryRouteDeps): void {
   /** GET /_matrix/client/versions: the spec versions and unstable features this server supports. */
