@@ -41,7 +41,7 @@ export function registerWebClientRoutes(app: FastifyInstance, deps: WebClientRou
     .header('cache-control', 'no-cache')
     .send(configJson));
 
-  // NOTE: Element first asks for `config.<hostname>.json`; a file of that name in the web client's
+  // NOTE: Element first requests `config.<hostname>.json`; a file of that name in the web client's
   // folder is served as it is and takes precedence over the generated config.json.
   void app.register(fastifyStatic, {
     root,
