@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MatrixHttp } from './http.js';
+import { PostgresDatabases, SqliteDatabases } from './postgres.js';
 import { isLoopbackUrl, parseOptions, USAGE, type BenchOptions } from './options.js';
 import { readEnvironment, readRssMB } from './proc.js';
 import { checkGrowth, checkTargets, renderMarkdown, type BenchResults } from './results.js';
@@ -37,8 +38,10 @@ async function main(argv: string[]): Promise<number> {
 async function benchStartedServer(options: BenchOptions, environment: BenchResults['environment']): Promise<BenchResults> {
   log(options.runtime === 'build' ? 'compiling src/ with tsc' : 'running the sources through tsx');
   const build = await prepareBuild(options.runtime);
+  const databases = options.database === 'postgres' ? await PostgresDatabases.open(options.postgresUrl) : new SqliteDatabases();
+  log(`databases: ${databases.description}`);
   const launch: LaunchOptions = {
-    runtime: options.runtime, database: options.database, nodeArgs: options.serverNodeArgs, logLevel: options.serverLogLevel,
+    runtime: options.runtime, databases, nodeArgs: options.serverNodeArgs, logLevel: options.serverLogLevel,
     sharedSecret: options.sharedSecret ?? `bench-secret-${process.pid}-${Date.now()}`,
   };
   let server: LatticeProcess | undefined;
@@ -55,7 +58,7 @@ async function benchStartedServer(options: BenchOptions, environment: BenchResul
       await sleep(2000);
       const measured = {
         environment,
-        target: { url: server.baseUrl, startedByBench: true, runtime: build.runtime, database: options.database, userSource: source.description },
+        target: { url: server.baseUrl, startedByBench: true, runtime: build.runtime, database: databases.description, userSource: source.description },
         ...(idleRssMB === undefined ? {} : { idleRssMB }),
         ...(startup ? { startup } : {}),
         ...partial,
@@ -70,6 +73,7 @@ async function benchStartedServer(options: BenchOptions, environment: BenchResul
     throw error;
   } finally {
     await server?.dispose(options.keepData);
+    await databases.close();
     disposeBuild(build);
   }
 }

@@ -26,6 +26,8 @@ export interface BenchOptions {
   joinUsers: number[];
   runtime: ServerRuntime;
   database: DatabaseKind;
+  /** Administrative URL of a loopback PostgreSQL role that may create databases; undefined starts a private cluster. */
+  postgresUrl: string | undefined;
   serverNodeArgs: string[];
   serverLogLevel: string;
   jsonPath: string | undefined;
@@ -47,7 +49,10 @@ Target:
   --server-pid <pid>          Process id of a --url server on this machine, for CPU and RSS figures
 
 Started server (without --url):
-  --database <kind>           Storage backend: sqlite (default; the only one Lattice has so far)
+  --database <kind>           Storage backend: sqlite (default) or postgres
+  --postgres-url <url>        With --database postgres: a loopback role that may CREATE DATABASE,
+                              such as postgres://lattice:secret@127.0.0.1:5432/postgres; without
+                              it the bench runs initdb and starts a private cluster for the run
   --runtime <build|tsx>       Run compiled JavaScript (default) or the TypeScript sources through tsx
   --server-node-args=<args>   Extra node arguments for the server, space-separated, such as
                               --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
@@ -101,6 +106,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'sync-rooms': { type: 'string' },
       'join-users': { type: 'string' },
       database: { type: 'string', default: 'sqlite' },
+      'postgres-url': { type: 'string' },
       runtime: { type: 'string', default: 'build' },
       'server-node-args': { type: 'string', default: '' },
       'server-log-level': { type: 'string', default: 'info' },
@@ -133,6 +139,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     joinUsers: sizeList(values['join-users'], defaults.joinUsers, '--join-users'),
     runtime: oneOf(values.runtime as string, ['build', 'tsx'] as const, '--runtime'),
     database: parseDatabase(values.database as string),
+    postgresUrl: values['postgres-url'],
     serverNodeArgs: (values['server-node-args'] as string).split(' ').filter((arg) => arg !== ''),
     serverLogLevel: values['server-log-level'] as string,
     jsonPath: values.json,
@@ -164,10 +171,7 @@ function parseScenarios(text: string | undefined): ScenarioName[] {
 }
 
 function parseDatabase(text: string): DatabaseKind {
-  if (text === 'postgres' || text === 'postgresql') {
-    throw new Error('--database postgres is not available: Lattice has no PostgreSQL backend yet; use --database sqlite');
-  }
-  return oneOf(text, ['sqlite'] as const, '--database');
+  return oneOf(text === 'postgresql' ? 'postgres' : text, ['sqlite', 'postgres'] as const, '--database');
 }
 
 function oneOf<T extends string>(text: string, allowed: readonly T[], option: string): T {

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { stringify as toYaml } from 'yaml';
+import type { BenchDatabase, DatabaseProvider } from './postgres.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -17,12 +18,13 @@ export const ROOT = new URL('..', import.meta.url).pathname;
  */
 export type ServerRuntime = 'build' | 'tsx';
 
-/** Storage backend of a server the bench starts. Only SQLite exists in Lattice so far. */
-export type DatabaseKind = 'sqlite';
+/** Storage backend of a server the bench starts. */
+export type DatabaseKind = 'sqlite' | 'postgres';
 
 export interface LaunchOptions {
   runtime: ServerRuntime;
-  database: DatabaseKind;
+  /** Creates an empty database for each server process started on a new data folder. */
+  databases: DatabaseProvider;
   /** Extra arguments for the server's node process, such as --cpu-prof. */
   nodeArgs: string[];
   logLevel: string;
@@ -69,6 +71,7 @@ export class LatticeProcess {
     readonly sharedSecretConfigured: boolean,
     private readonly build: ServerBuild,
     private readonly logTail: string[],
+    readonly database: BenchDatabase,
   ) {
     child.once('exit', () => (this.exited = true));
   }
@@ -77,12 +80,14 @@ export class LatticeProcess {
     return this.child.pid as number;
   }
 
-  static async start(build: ServerBuild, options: LaunchOptions, dataDir?: string): Promise<LatticeProcess> {
+  /** Starts a server on a new data folder and database, or on those of `previous` once it has stopped. */
+  static async start(build: ServerBuild, options: LaunchOptions, previous?: LatticeProcess): Promise<LatticeProcess> {
     const port = await freePort();
-    const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'lattice-bench-'));
+    const dir = previous?.dataDir ?? mkdtempSync(join(tmpdir(), 'lattice-bench-'));
     mkdirSync(dir, { recursive: true });
+    const database = previous?.database ?? (await options.databases.create(dir));
     const baseUrl = `http://127.0.0.1:${port}`;
-    const { configPath, sharedSecretConfigured } = await writeConfig(dir, port, options);
+    const { configPath, sharedSecretConfigured } = await writeConfig(dir, port, database, options);
 
     const started = performance.now();
     const child = spawn(process.execPath, [...options.nodeArgs, ...build.entryArgs, 'start', '--config', configPath], {
@@ -93,7 +98,7 @@ export class LatticeProcess {
     const logTail: string[] = [];
     collectLines(child, logTail);
     const startupMs = await waitForVersions(baseUrl, child, started, logTail);
-    return new LatticeProcess(baseUrl, dir, configPath, 'localhost', child, startupMs, sharedSecretConfigured, build, logTail);
+    return new LatticeProcess(baseUrl, dir, configPath, 'localhost', child, startupMs, sharedSecretConfigured, build, logTail, database);
   }
 
   /** Creates a local password account with `lattice register-user`, as an operator would. */
@@ -117,18 +122,21 @@ export class LatticeProcess {
     clearTimeout(timer);
   }
 
+  /** Stops the server and deletes its data folder and database unless `keepData` is set. */
   async dispose(keepData = false): Promise<void> {
     await this.stop();
-    if (!keepData) rmSync(this.dataDir, { recursive: true, force: true });
+    if (keepData) return;
+    rmSync(this.dataDir, { recursive: true, force: true });
+    await this.database.drop();
   }
 }
 
-async function writeConfig(dir: string, port: number, options: LaunchOptions): Promise<{ configPath: string; sharedSecretConfigured: boolean }> {
+async function writeConfig(dir: string, port: number, database: BenchDatabase, options: LaunchOptions): Promise<{ configPath: string; sharedSecretConfigured: boolean }> {
   const config: Record<string, unknown> = {
     server_name: 'localhost',
     public_baseurl: `http://127.0.0.1:${port}/`,
     listen: { host: '127.0.0.1', port },
-    database: databaseConfig(options.database, dir),
+    database: database.config,
     signing_key_path: join(dir, 'signing.key'),
     log_level: options.logLevel,
   };
@@ -140,13 +148,6 @@ async function writeConfig(dir: string, port: number, options: LaunchOptions): P
   const configPath = join(dir, 'lattice.yaml');
   writeFileSync(configPath, toYaml(config));
   return { configPath, sharedSecretConfigured };
-}
-
-function databaseConfig(kind: DatabaseKind, dir: string): Record<string, unknown> {
-  switch (kind) {
-    case 'sqlite':
-      return { type: 'sqlite', path: join(dir, 'lattice.db') };
-  }
 }
 
 /** Asks Lattice's own config parser whether this checkout knows `registration_shared_secret`. */

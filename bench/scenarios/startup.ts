@@ -27,7 +27,7 @@ export async function runStartup(build: ServerBuild, launch: LaunchOptions, repe
     const rss = readRssMB(first.pid);
     if (rss !== undefined) idle.push(rss);
     await first.stop();
-    const second = await LatticeProcess.start(build, launch, first.dataDir);
+    const second = await LatticeProcess.start(build, launch, first);
     restart.push(second.startupMs);
     await second.dispose();
     log(`startup: fresh ${first.startupMs.toFixed(0)} ms, restart ${second.startupMs.toFixed(0)} ms, idle RSS ${rss?.toFixed(1)} MB`);
