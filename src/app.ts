@@ -7,6 +7,7 @@ import { openStorage, verifyServerName, type Storage } from './storage/index.js'
 import { loadOrCreateSigningKey } from './signing-key-file.js';
 import type { SigningKey } from './core/signing-key.js';
 import { createServices, type Services } from './services.js';
+import { startNotificationRelay } from './sync/notifier-relay.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { LatticeMetrics } from './metrics/registry.js';
@@ -25,7 +26,7 @@ export interface Lattice {
 
 /** Opens the database, builds the services and starts listening. */
 export async function startLattice(config: LatticeConfig, logger: Logger): Promise<Lattice> {
-  const db: Db = openDatabase(config.database);
+  const db: Db = openDatabase(config.database, logger);
   // Checked before migrating, so a database of another server is left exactly as it was.
   await verifyServerName(db, config.server_name).catch(async (error: unknown) => {
     await db.destroy();
@@ -37,6 +38,9 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
 
   const signingKey: SigningKey = loadOrCreateSigningKey(config.signing_key_path, logger);
   const services = createServices({ config, storage, signingKey, logger });
+  const relay = await startNotificationRelay(config.database, {
+    db, notifier: services.notifier, tokens: services.accounts, logger: logger.child({ component: 'relay' }),
+  });
 
   const metrics = new LatticeMetrics({
     activeSyncs: () => services.notifier.waiting,
@@ -71,6 +75,7 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
       await app.close();
       await metricsListener?.close();
       services.close();
+      await relay?.close();
       await db.destroy();
       logger.info({ serverName: config.server_name }, 'lattice stopped');
     },

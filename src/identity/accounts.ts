@@ -40,6 +40,7 @@ const TOKEN_CACHE_TTL_MS = 30 * 1000;
 /** Accounts, devices and access tokens: everything between a credential and a Session. */
 export class AccountService {
   private readonly tokenCache = new TokenCache<Session>(TOKEN_CACHE_TTL_MS);
+  private readonly revocationListeners: Array<(tokenHashes: string[]) => void> = [];
   private readonly now: () => number;
 
   constructor(private readonly deps: AccountServiceDeps) {
@@ -82,19 +83,39 @@ export class AccountService {
 
   async logout(session: Session): Promise<void> {
     const removed = await this.deps.devices.deleteDevice(session.userId, session.deviceId);
-    removed.forEach((hash) => this.tokenCache.delete(hash));
+    this.revokeCached(removed);
     this.deps.logger.info({ userId: session.userId, deviceId: session.deviceId }, 'device logged out');
   }
 
   async logoutAll(userId: string): Promise<void> {
     const removed = await this.deps.devices.deleteAllDevices(userId);
-    removed.forEach((hash) => this.tokenCache.delete(hash));
+    this.revokeCached(removed);
     this.deps.logger.info({ userId, devices: removed.length }, 'all devices logged out');
   }
 
   async deleteDevice(userId: string, deviceId: string): Promise<void> {
     const removed = await this.deps.devices.deleteDevice(userId, deviceId);
-    removed.forEach((hash) => this.tokenCache.delete(hash));
+    this.revokeCached(removed);
+  }
+
+  /** Calls `listener` with the hashes of the tokens each logout in this process deleted. */
+  onTokensRevoked(listener: (tokenHashes: string[]) => void): void {
+    this.revocationListeners.push(listener);
+  }
+
+  /** Drops cached sessions of tokens that another process deleted. */
+  forgetCachedTokens(tokenHashes: readonly string[]): void {
+    tokenHashes.forEach((hash) => this.tokenCache.delete(hash));
+  }
+
+  /** Drops every cached session, for when revocations from other processes may have been missed. */
+  clearTokenCache(): void {
+    this.tokenCache.clear();
+  }
+
+  private revokeCached(tokenHashes: string[]): void {
+    this.forgetCachedTokens(tokenHashes);
+    if (tokenHashes.length > 0) this.revocationListeners.forEach((listener) => listener(tokenHashes));
   }
 
   /** Creates a local password account, as `lattice register-user` does. */

@@ -1,6 +1,7 @@
 /**
  * A short-lived in-memory map from access-token hash to its owner, so most requests skip the
- * database. Entries expire after `ttlMs`; logout removes them at once in this process.
+ * database. Entries expire after `ttlMs`; logout removes them at once in this process, and the
+ * notification relay removes them in the other processes on the same PostgreSQL database.
  */
 export class TokenCache<T> {
   private readonly entries = new Map<string, { value: T; expiresAt: number }>();
@@ -31,5 +32,9 @@ export class TokenCache<T> {
 
   delete(key: string): void {
     this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 }

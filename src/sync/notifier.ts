@@ -1,5 +1,10 @@
 import type { EventNotifier } from '../rooms/notifier.js';
 
+/** One wake-up, in the form that travels between processes. */
+export type Notification =
+  | { kind: 'room'; roomId: string; position: number; targetUserId?: string }
+  | { kind: 'user'; userId: string; position: number };
+
 interface Waiter {
   userId: string;
   rooms: ReadonlySet<string>;
@@ -15,6 +20,7 @@ export class SyncNotifier implements EventNotifier {
   private readonly waiters = new Set<Waiter>();
   private latestPosition = 0;
   private released = false;
+  private forward: ((notification: Notification) => void) | undefined;
 
   /** The newest position announced so far; a waiter that is behind it returns at once. */
   get position(): number {
@@ -22,17 +28,39 @@ export class SyncNotifier implements EventNotifier {
   }
 
   notifyRoomEvent(roomId: string, position: number, targetUserId?: string): void {
-    this.advance(position);
-    for (const waiter of this.waiters) {
-      if (waiter.rooms.has(roomId) || waiter.userId === targetUserId) waiter.wake(position);
-    }
+    const notification: Notification = { kind: 'room', roomId, position, ...(targetUserId !== undefined ? { targetUserId } : {}) };
+    this.applyRemote(notification);
+    this.forward?.(notification);
   }
 
   notifyUser(userId: string, position: number): void {
-    this.advance(position);
+    const notification: Notification = { kind: 'user', userId, position };
+    this.applyRemote(notification);
+    this.forward?.(notification);
+  }
+
+  /** Sends every notification made in this process to `forward` as well, such as a relay to other processes. */
+  forwardTo(forward: (notification: Notification) => void): void {
+    this.forward = forward;
+  }
+
+  /** Wakes the waiters that a notification from another process concerns, without forwarding it again. */
+  applyRemote(notification: Notification): void {
+    this.advance(notification.position);
     for (const waiter of this.waiters) {
-      if (waiter.userId === userId) waiter.wake(position);
+      const concerned = notification.kind === 'room'
+        ? waiter.rooms.has(notification.roomId) || waiter.userId === notification.targetUserId
+        : waiter.userId === notification.userId;
+      if (concerned) waiter.wake(notification.position);
     }
+  }
+
+  /**
+   * Wakes every waiter so each /sync reads the database again, as after notifications from other
+   * processes may have been lost. Unlike releaseAll, later waits still wait.
+   */
+  wakeAll(): void {
+    for (const waiter of [...this.waiters]) waiter.wake(this.latestPosition);
   }
 
   /**
