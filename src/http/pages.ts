@@ -21,14 +21,19 @@ const STYLE = [
   'a.button{display:inline-block;margin:.25rem .5rem .25rem 0;padding:.5rem 1rem;border-radius:.375rem;background:#0b5cd5;color:#fff;text-decoration:none}',
 ].join('');
 
-/** Content-Security-Policy that admits only the stylesheet above: no scripts, images, frames or form posts. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`,
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * Builds the Content-Security-Policy that admits only the stylesheet above: no scripts, images or
+ * form posts. Frames are forbidden unless `frameAncestors` names origins that may embed the page.
+ */
+export function pageContentSecurityPolicy(frameAncestors: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${frameAncestors.length === 0 ? "'none'" : frameAncestors.join(' ')}`,
+  ].join('; ');
+}
 
 /** Escapes the five characters that are special in HTML text and attribute values. */
 export function escapeHtml(text: string): string {
@@ -64,14 +69,18 @@ export function renderPage(page: Page): string {
   ].join('\n');
 }
 
-/** Sends a page that no cache keeps, no frame shows and no Referer leaks from. */
-export function sendPage(reply: FastifyReply, status: number, page: Page): FastifyReply {
+/**
+ * Sends a page that no cache keeps and no Referer leaks from, with one Content-Security-Policy
+ * header. Only the `frameAncestors` origins may show it in a frame, and with none,
+ * `X-Frame-Options: DENY` also covers browsers that predate `frame-ancestors`.
+ */
+export function sendPage(reply: FastifyReply, status: number, page: Page, frameAncestors: readonly string[] = []): FastifyReply {
   setNoStoreHeaders(reply);
+  if (frameAncestors.length === 0) void reply.header('x-frame-options', 'DENY');
   return reply
     .status(status)
     .header('content-type', 'text/html; charset=utf-8')
-    .header('x-frame-options', 'DENY')
-    .header('content-security-policy', CONTENT_SECURITY_POLICY)
+    .header('content-security-policy', pageContentSecurityPolicy(frameAncestors))
     .header('x-content-type-options', 'nosniff')
     .send(renderPage(page));
 }

@@ -42,7 +42,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
     identityProviders: config.sso.providers.map((provider) => ({ id: provider.id, name: provider.name })),
     publicBaseurl: config.public_baseurl,
   });
-  registerSsoRoutes(app, { sso: services.sso });
+  registerSsoRoutes(app, { sso: services.sso, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerRegistrationRoutes(app, { ssoEnabled: config.sso.providers.length > 0 });
   registerCapabilityRoutes(app);
   registerProfileRoutes(app, { profiles: services.profiles });

@@ -6,6 +6,8 @@ import { sendPage, setNoStoreHeaders } from '../pages.js';
 
 export interface SsoRouteDeps {
   sso: SsoService;
+  /** Origins that may show the sign-in pages in a frame, from `sso.frame_ancestors`. */
+  frameAncestors: readonly string[];
 }
 
 interface RedirectRequest {
@@ -29,7 +31,7 @@ export function registerSsoRoutes(app: FastifyInstance, deps: SsoRouteDeps): voi
     const startHandler = async (request: FastifyRequest<RedirectRequest>, reply: FastifyReply) => {
       const redirectUrl = singleQueryValue(request.query.redirectUrl);
       const start = await deps.sso.startSignIn(request.params.idpId, redirectUrl, request.id);
-      return sendStart(reply, start, deps.sso.secureCookies);
+      return sendStart(reply, start, deps);
     };
     app.get<RedirectRequest>(`/_matrix/client/${version}/login/sso/redirect`, startHandler);
     app.get<RedirectRequest>(`/_matrix/client/${version}/login/sso/redirect/:idpId`, startHandler);
@@ -43,16 +45,16 @@ export function registerSsoRoutes(app: FastifyInstance, deps: SsoRouteDeps): voi
       const finish = await deps.sso.finishSignIn(query, readCookie(request.headers.cookie, STATE_COOKIE_NAME), request.id);
       // The state cookie is single-use: it is cleared on success and on failure alike.
       void reply.header('set-cookie', stateCookie('', 0, deps.sso.secureCookies));
-      return sendFinish(reply, finish);
+      return sendFinish(reply, finish, deps.frameAncestors);
     });
   }
 }
 
-function sendStart(reply: FastifyReply, start: SignInStart, secure: boolean): FastifyReply {
+function sendStart(reply: FastifyReply, start: SignInStart, deps: SsoRouteDeps): FastifyReply {
   switch (start.kind) {
     case 'redirect':
       setNoStoreHeaders(reply);
-      return reply.header('set-cookie', stateCookie(start.stateCookie, STATE_COOKIE_MAX_AGE_SECONDS, secure)).redirect(start.location, 302);
+      return reply.header('set-cookie', stateCookie(start.stateCookie, STATE_COOKIE_MAX_AGE_SECONDS, deps.sso.secureCookies)).redirect(start.location, 302);
     case 'picker':
       return sendPage(reply, 200, {
         title: 'Choose how to sign in',
@@ -61,13 +63,13 @@ function sendStart(reply: FastifyReply, start: SignInStart, secure: boolean): Fa
           href: `/_matrix/client/v3/login/sso/redirect/${encodeURIComponent(provider.id)}?redirectUrl=${encodeURIComponent(start.redirectUrl)}`,
           text: `Sign in with ${provider.name}`,
         })),
-      });
+      }, deps.frameAncestors);
     case 'failed':
-      return sendPage(reply, start.status, { title: 'Sign-in failed', paragraphs: [start.message] });
+      return sendPage(reply, start.status, { title: 'Sign-in failed', paragraphs: [start.message] }, deps.frameAncestors);
   }
 }
 
-function sendFinish(reply: FastifyReply, finish: SignInFinish): FastifyReply {
+function sendFinish(reply: FastifyReply, finish: SignInFinish, frameAncestors: readonly string[]): FastifyReply {
   switch (finish.kind) {
     case 'redirect':
       setNoStoreHeaders(reply);
@@ -80,9 +82,9 @@ function sendFinish(reply: FastifyReply, finish: SignInFinish): FastifyReply {
           `Continue only if you started this sign-in from an app at ${finish.clientHost}. If you did not, close this page: the link below would give that site your account.`,
         ],
         links: [{ href: finish.location, text: `Continue to ${finish.clientHost}` }],
-      });
+      }, frameAncestors);
     case 'failed':
-      return sendPage(reply, finish.status, { title: 'Sign-in failed', paragraphs: [finish.message] });
+      return sendPage(reply, finish.status, { title: 'Sign-in failed', paragraphs: [finish.message] }, frameAncestors);
   }
 }
 
