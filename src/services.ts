@@ -19,6 +19,8 @@ import { SyncService } from './sync/sync-service.js';
 import { UnreadCounter } from './sync/unread.js';
 import { createMediaService, type MediaService } from './media/index.js';
 import { NotificationLister } from './sync/notifications.js';
+import { createDirectoryServices, type DirectoryServices } from './directory/index.js';
+import { EventContextReader } from './relations/event-context.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -42,6 +44,8 @@ export interface Services {
   unread: UnreadCounter;
   media: MediaService;
   notifications: NotificationLister;
+  directory: DirectoryServices;
+  eventContext: EventContextReader;
   close(): void;
 }
 
@@ -87,6 +91,8 @@ export function createServices(context: ServiceContext): Services {
   const media = createMediaService(config, storage.db, logger.child({ component: 'media' }));
   return { admin, accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
+    directory: createDirectoryServices(storage),
+    eventContext: new EventContextReader(storage.events, reader, formatter),
     close: () => ephemeral.close(),
   };
 }

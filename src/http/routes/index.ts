@@ -20,6 +20,13 @@ import { registerMediaRoutes } from './media.js';
 import { registerWebClientRoutes } from './web-client.js';
 import { registerNotificationRoutes } from './notifications.js';
 import { registerPresenceRoutes } from './presence.js';
+import { registerAccount3pidRoutes } from './account-3pid.js';
+import { registerContextRoutes } from './context.js';
+import { registerPublicRoomRoutes } from './public-rooms.js';
+import { registerTagRoutes } from './tags.js';
+import { registerThirdPartyRoutes } from './thirdparty.js';
+import { registerUserDirectoryRoutes } from './user-directory.js';
+import { registerVoipRoutes } from './voip.js';
 import { registerReceiptRoutes } from './receipts.js';
 import { registerTypingRoutes } from './typing.js';
 
@@ -58,6 +65,13 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerReceiptRoutes(app, { receipts: services.ephemeral.receipts });
   registerNotificationRoutes(app, { notifications: services.notifications });
   registerPresenceRoutes(app, { presence: services.ephemeral.presence, userExists: async (userId) => (await storage.users.get(userId)) !== undefined });
+  registerTagRoutes(app, { accountData: storage.accountData, notifyUser: (userId, position) => services.notifier.notifyUser(userId, position) });
+  registerPublicRoomRoutes(app, { publicRooms: services.directory.publicRooms, serverName: config.server_name });
+  registerUserDirectoryRoutes(app, { users: services.directory.users });
+  registerAccount3pidRoutes(app);
+  registerThirdPartyRoutes(app);
+  registerVoipRoutes(app, { turn: config.turn });
+  registerContextRoutes(app, { context: services.eventContext });
   registerHealthRoutes(app);
   registerAdminRoutes(app, { admin: services.admin, serverName: config.server_name, serverVersion: serverVersion() });
 }
