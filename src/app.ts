@@ -72,7 +72,7 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
       // Long-polls first: Fastify's close waits for requests in flight, and a /sync would
       // otherwise hold it for its whole timeout. New requests get 503 from here on.
       services.notifier.releaseAll();
-      await app.close();
+      await closeHttp(app);
       await metricsListener?.close();
       services.close();
       await relay?.close();
@@ -80,4 +80,18 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
       logger.info({ serverName: config.server_name }, 'lattice stopped');
     },
   };
+}
+
+/**
+ * Closes the listener and waits for requests in flight. Node closes only the connections idle at
+ * the moment of close, so a keep-alive connection whose request finishes later would hold the
+ * process for the whole keep-alive timeout; sweeping idle connections until close ends avoids that.
+ */
+async function closeHttp(app: FastifyInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
 }
