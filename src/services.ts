@@ -21,6 +21,8 @@ import { createMediaService, type MediaService } from './media/index.js';
 import { NotificationLister } from './sync/notifications.js';
 import { createDirectoryServices, type DirectoryServices } from './directory/index.js';
 import { EventContextReader } from './relations/event-context.js';
+import { RelationAggregator } from './relations/aggregations.js';
+import { RelationService } from './relations/relation-service.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -46,6 +48,7 @@ export interface Services {
   notifications: NotificationLister;
   directory: DirectoryServices;
   eventContext: EventContextReader;
+  relations: RelationService;
   close(): void;
 }
 
@@ -60,7 +63,7 @@ export function createServices(context: ServiceContext): Services {
   const rooms = new RoomService({
     writer, events: storage.events, users: storage.users, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }),
   });
-  const formatter = new EventFormatter(storage.events);
+  const formatter = new EventFormatter(storage.events, Date.now, new RelationAggregator(storage.relations));
   const reader = new RoomReader(storage.db, storage.events, formatter);
   const profiles = new ProfileService(storage.users, rooms, logger.child({ component: 'profile' }));
   const pushRules = new PushRuleService(storage.accountData, (userId, position) => notifier.notifyUser(userId, position));
@@ -93,6 +96,7 @@ export function createServices(context: ServiceContext): Services {
     notifications: new NotificationLister(storage.events, unread, formatter),
     directory: createDirectoryServices(storage),
     eventContext: new EventContextReader(storage.events, reader, formatter),
+    relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),
     close: () => ephemeral.close(),
   };
 }

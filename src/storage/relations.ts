@@ -8,7 +8,7 @@ export interface RelatedEvent extends StoredEvent {
 }
 
 export interface RelationPageRequest {
-  parentId: string;
+  parentIds: readonly string[];
   roomId: string;
   relType?: string;
   eventType?: string;
@@ -40,7 +40,7 @@ export class RelationStore {
     return rows.reverse().map(toRelatedEvent);
   }
 
-  /** The relation of each event, by event id; events without one are left out. */
+  /** Returns the relation of each event, by event id; events without one are left out. */
   async relationsOf(eventIds: readonly string[]): Promise<Map<string, { relatesToId: string; relType: string }>> {
     if (eventIds.length === 0) return new Map();
     const rows = await this.db.selectFrom('events').select(['event_id', 'relates_to_id', 'rel_type'])
@@ -53,10 +53,11 @@ export class RelationStore {
     return relations;
   }
 
-  /** A page of the events that relate to `parentId`, in the requested direction. */
+  /** A page of the events that relate to any of `parentIds`, in the requested direction. */
   async page(request: RelationPageRequest): Promise<RelatedEvent[]> {
+    if (request.parentIds.length === 0) return [];
     let query = this.db.selectFrom('events').selectAll()
-      .where('relates_to_id', '=', request.parentId).where('room_id', '=', request.roomId);
+      .where('relates_to_id', 'in', [...request.parentIds]).where('room_id', '=', request.roomId);
     if (request.relType !== undefined) query = query.where('rel_type', '=', request.relType);
     if (request.eventType !== undefined) query = query.where('type', '=', request.eventType);
     if (request.after !== undefined) query = query.where('stream_ordering', '>', request.after);
@@ -65,9 +66,31 @@ export class RelationStore {
     return rows.map(toRelatedEvent);
   }
 
+  /** Ids of the events that relate to any of `parentIds`, whatever the relation type. */
+  async childIds(parentIds: readonly string[]): Promise<string[]> {
+    if (parentIds.length === 0) return [];
+    const rows = await this.db.selectFrom('events').select('event_id').where('relates_to_id', 'in', [...parentIds]).execute();
+    return rows.map((row) => row.event_id);
+  }
+
+  /** Events that `m.reference` each parent, by parent id, oldest first. */
+  async references(parentIds: readonly string[]): Promise<Map<string, string[]>> {
+    if (parentIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom('events').select(['event_id', 'relates_to_id'])
+      .where('relates_to_id', 'in', [...parentIds]).where('rel_type', '=', 'm.reference')
+      .orderBy('stream_ordering').execute();
+    const references = new Map<string, string[]>();
+    for (const row of rows) {
+      if (row.relates_to_id === null) continue;
+      references.set(row.relates_to_id, [...(references.get(row.relates_to_id) ?? []), row.event_id]);
+    }
+    return references;
+  }
+
   /**
-   * The newest `m.replace` of each parent sent by the parent's own sender, since a replacement
-   * from anyone else is invalid. Redacted replacements are skipped.
+   * The most recent `m.replace` of each parent sent by the parent's own sender, since a
+   * replacement from anyone else is invalid. Most recent means the largest `origin_server_ts`,
+   * then the largest event id, as the spec orders edits. Redacted replacements are skipped.
    */
   async latestEdits(parents: ReadonlyArray<{ eventId: string; sender: string }>): Promise<Map<string, StoredEvent>> {
     if (parents.length === 0) return new Map();
@@ -78,7 +101,12 @@ export class RelationStore {
       .execute();
     const latest = new Map<string, StoredEvent>();
     for (const row of rows) {
-      if (row.relates_to_id !== null && senderOf.get(row.relates_to_id) === row.sender) latest.set(row.relates_to_id, toStoredEvent(row));
+      if (row.relates_to_id === null || senderOf.get(row.relates_to_id) !== row.sender) continue;
+      const current = latest.get(row.relates_to_id);
+      const edit = toStoredEvent(row);
+      if (!current || edit.originServerTs > current.originServerTs || (edit.originServerTs === current.originServerTs && edit.eventId > current.eventId)) {
+        latest.set(row.relates_to_id, edit);
+      }
     }
     return latest;
   }

@@ -22,6 +22,7 @@ import { registerNotificationRoutes } from './notifications.js';
 import { registerPresenceRoutes } from './presence.js';
 import { registerAccount3pidRoutes } from './account-3pid.js';
 import { registerContextRoutes } from './context.js';
+import { registerRelationRoutes } from './relations.js';
 import { registerPublicRoomRoutes } from './public-rooms.js';
 import { registerTagRoutes } from './tags.js';
 import { registerThirdPartyRoutes } from './thirdparty.js';
@@ -72,6 +73,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerThirdPartyRoutes(app);
   registerVoipRoutes(app, { turn: config.turn });
   registerContextRoutes(app, { context: services.eventContext });
+  registerRelationRoutes(app, { relations: services.relations });
   registerHealthRoutes(app);
   registerAdminRoutes(app, { admin: services.admin, serverName: config.server_name, serverVersion: serverVersion() });
 }
