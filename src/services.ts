@@ -23,6 +23,7 @@ import { createDirectoryServices, type DirectoryServices } from './directory/ind
 import { EventContextReader } from './relations/event-context.js';
 import { RelationAggregator } from './relations/aggregations.js';
 import { RelationService } from './relations/relation-service.js';
+import { RoomUpgrader } from './rooms/room-upgrade.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -49,6 +50,7 @@ export interface Services {
   directory: DirectoryServices;
   eventContext: EventContextReader;
   relations: RelationService;
+  upgrader: RoomUpgrader;
   close(): void;
 }
 
@@ -97,6 +99,7 @@ export function createServices(context: ServiceContext): Services {
     directory: createDirectoryServices(storage),
     eventContext: new EventContextReader(storage.events, reader, formatter),
     relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),
+    upgrader: new RoomUpgrader({ writer, events: storage.events, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }) }),
     close: () => ephemeral.close(),
   };
 }

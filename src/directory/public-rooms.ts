@@ -1,6 +1,6 @@
 import { MatrixError, invalidParam } from '../core/errors.js';
 import type { EventStore, StoredEvent } from '../storage/events.js';
-import { canSendState } from './room-power.js';
+import { canSendState } from '../rooms/room-power.js';
 
 /** One entry of the published room directory, as the spec's PublishedRoomsChunk defines it. */
 export interface PublicRoomChunk {

@@ -23,6 +23,7 @@ import { registerPresenceRoutes } from './presence.js';
 import { registerAccount3pidRoutes } from './account-3pid.js';
 import { registerContextRoutes } from './context.js';
 import { registerRelationRoutes } from './relations.js';
+import { registerRoomUpgradeRoutes } from './room-upgrade.js';
 import { registerPublicRoomRoutes } from './public-rooms.js';
 import { registerTagRoutes } from './tags.js';
 import { registerThirdPartyRoutes } from './thirdparty.js';
@@ -74,6 +75,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerVoipRoutes(app, { turn: config.turn });
   registerContextRoutes(app, { context: services.eventContext });
   registerRelationRoutes(app, { relations: services.relations });
+  registerRoomUpgradeRoutes(app, { upgrader: services.upgrader });
   registerHealthRoutes(app);
   registerAdminRoutes(app, { admin: services.admin, serverName: config.server_name, serverVersion: serverVersion() });
 }
