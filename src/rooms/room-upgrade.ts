@@ -21,7 +21,7 @@ const TRANSFERRED_STATE = [
   'm.room.guest_access', 'm.room.history_visibility', 'm.room.join_rules',
 ];
 
-// The level the upgrading user holds in the new room while its state is copied.
+// The level the upgrading user has in the new room while its state is copied.
 const UPGRADER_LEVEL = 100;
 
 /**
@@ -89,7 +89,7 @@ export class RoomUpgrader {
   }
 
   /**
-   * Copies the power levels and the transferable state. The upgrader holds full power while
+   * Copies the power levels and the transferable state. The upgrader has full power while
    * the state is copied, and the original levels follow, so any state the old room allowed can be set.
    */
   private async copyState(
@@ -142,14 +142,14 @@ export class RoomUpgrader {
         content: { ...content, events_default: Math.max(eventsDefault, level), invite: Math.max(invite, level) },
       });
     } catch (error) {
-      // The upgrader may send tombstones without the power to change power levels; the tombstone still stands.
+      // The upgrader may send tombstones without the power to change power levels; the tombstone still applies.
       this.deps.logger.warn({ err: error, roomId, userId }, 'could not restrict the old room after its upgrade');
     }
   }
 }
 
 /**
- * The old power levels for the new room. Creators of version 12 rooms have infinite power and
+ * Returns the old power levels for the new room. Creators of version 12 rooms have infinite power and
  * must not appear in `users`, so they are removed there.
  */
 function powerLevelsFor(version: RoomVersion, creators: readonly string[], old: Record<string, unknown>): Record<string, unknown> {
