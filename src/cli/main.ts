@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { runPortDb } from './port-db.js';
+import { runCheck } from './check/index.js';
+import { runGenerateConfig } from './generate-config.js';
 import { runRegisterUser } from './register-user.js';
 import { runStart } from './start.js';
 
@@ -7,11 +8,23 @@ const USAGE = `Usage: lattice <command> [options]
 
 Commands:
   start                      Start the homeserver (writes a default lattice.yaml when none exists)
+  generate-config            Write lattice.yaml, a signing key and a registration secret; asks for
+                             missing values when run in a terminal
+      --server-name <name>     The domain in user ids, such as example.com
+      --public-baseurl <url>   The URL clients and Nextcloud reach this server at
+      --nextcloud-url <url>    Nextcloud's base URL, including any web root
+      --client-id <id>         The OAuth2 client identifier Nextcloud showed
+      --client-secret-file <path>  A file holding the OAuth2 client secret
+      --database <path|url>    SQLite file (default ./data/lattice.db) or a postgres:// URL
+      --output <path>          Where to write the config (default ./lattice.yaml)
+      --nginx                  Also write lattice-nginx.conf, an nginx server block
+      --systemd                Also write lattice.service, a systemd unit
+      --force                  Replace an existing config
+  check                      Check the config, database, discovery and Nextcloud set-up; each
+                             line passes or fails with its fix
   register-user <localpart>  Create a local password account
       --password <text>        The password (or --password-file <path>; prompted for when absent)
       --admin                  Make the account a server admin
-  port-db --sqlite <path> --postgres <url>
-                             Copy a SQLite database into an empty PostgreSQL one (server stopped)
 
 Options:
   -c, --config <path>        Config file (default: $LATTICE_CONFIG or ./lattice.yaml)
@@ -19,8 +32,6 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  // port-db takes its own options (--sqlite, --postgres) and no config file.
-  if (argv[0] === 'port-db') return runPortDb(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -29,6 +40,16 @@ async function main(argv: string[]): Promise<number> {
       password: { type: 'string' },
       'password-file': { type: 'string' },
       admin: { type: 'boolean', default: false },
+      'server-name': { type: 'string' },
+      'public-baseurl': { type: 'string' },
+      'nextcloud-url': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-file': { type: 'string' },
+      database: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      nginx: { type: 'boolean', default: false },
+      systemd: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -42,6 +63,21 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return runStart(configPath);
+    case 'check':
+      return runCheck(configPath);
+    case 'generate-config':
+      return runGenerateConfig({
+        serverName: values['server-name'],
+        publicBaseurl: values['public-baseurl'],
+        nextcloudUrl: values['nextcloud-url'],
+        clientId: values['client-id'],
+        clientSecretFile: values['client-secret-file'],
+        database: values.database,
+        output: values.output ?? values.config,
+        nginx: values.nginx === true,
+        systemd: values.systemd === true,
+        force: values.force === true,
+      });
     case 'register-user':
       return runRegisterUser(configPath, rest[0], {
         password: values.password,

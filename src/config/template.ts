@@ -3,6 +3,7 @@ export interface ConfigTemplateOptions {
   serverName: string;
   publicBaseurl: string;
   port: number;
+  /** A SQLite file path, or a postgres:// URL for PostgreSQL. */
   databasePath: string;
   /** A Nextcloud OAuth2 client; without it the provider example stays commented out. */
   nextcloud?: { url: string; clientId: string; clientSecretPath: string };
@@ -32,9 +33,7 @@ listen:
   host: 127.0.0.1
   port: ${port}
 
-database:
-  type: sqlite
-  path: ${options.databasePath}
+${databaseText(options.databasePath)}
 
 # The server's ed25519 signing key; generated on first start. Back it up.
 signing_key_path: ./data/signing.key
@@ -82,6 +81,18 @@ metrics:
 
 log_level: info
 `;
+}
+
+function databaseText(database: string): string {
+  if (/^postgres(ql)?:\/\//.test(database)) {
+    return `# PostgreSQL, for several processes or large servers.
+database:
+  type: postgres
+  url: ${JSON.stringify(database)}`;
+  }
+  return `database:
+  type: sqlite
+  path: ${database}`;
 }
 
 function providersText(options: ConfigTemplateOptions): string {
