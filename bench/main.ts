@@ -131,6 +131,7 @@ async function benchUrl(options: BenchOptions, url: string, environment: BenchRe
 async function runLoadScenarios(options: BenchOptions, context: ScenarioContext): Promise<Partial<BenchResults>> {
   const results: Partial<BenchResults> = {};
   const has = (name: BenchOptions['scenarios'][number]) => options.scenarios.includes(name);
+  if (!has('throughput') && !has('latency') && !has('sync') && !has('join')) return results;
   const maxReceivers = has('latency') ? Math.max(...options.latencyReceivers) : 0;
   const maxJoiners = has('join') ? Math.max(...options.joinUsers) : 0;
   // Initial-sync users come after every account the other scenarios use, so they are in no other room.

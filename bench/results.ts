@@ -66,7 +66,7 @@ export function checkTargets(results: Omit<BenchResults, 'targets' | 'growth'>):
   const idle = results.startup?.idleRssMB.median ?? results.idleRssMB;
   const startup = results.startup?.freshMs.median;
   const worst = <T>(rows: T[], value: (row: T) => number, pick: (a: number, b: number) => number) =>
-    rows.length === 0 ? undefined : rows.map(value).reduce(pick);
+    rows.length === 0 ? undefined : rows.map(value).reduce((a, b) => pick(a, b));
   const minRate = worst(throughput, (row) => row.eventsPerSecond, Math.min);
   const maxP99 = worst(latency, (row) => row.deliveryMs.p99, Math.max);
   return [
@@ -145,8 +145,9 @@ function throughputSection(rows: ThroughputResult[]): string[] {
     '#### Send throughput',
     '',
     markdownTable(
-      ['rooms', 'senders', 'events/s', 'send p50 ms', 'send p99 ms', 'errors', 'server CPU ms/event', 'peak RSS MB', 'load before / after'],
-      rows.map((r) => [r.rooms, r.senders, r.eventsPerSecond, r.sendMs.p50, r.sendMs.p99, r.errors, r.serverCpuMsPerEvent, r.cost.peakRssMB, load(r.cost)]),
+      ['rooms', 'senders', 'events/s', 'send p50 ms', 'send p99 ms', 'errors', 'server CPU ms/event', 'bench CPU ms/event', 'peak RSS MB', 'load before / after'],
+      rows.map((r) => [r.rooms, r.senders, r.eventsPerSecond, r.sendMs.p50, r.sendMs.p99, r.errors, r.serverCpuMsPerEvent,
+        r.acknowledged === 0 ? undefined : r.cost.clientCpuMs / r.acknowledged, r.cost.peakRssMB, load(r.cost)]),
     ),
   ];
 }
@@ -168,8 +169,8 @@ function initialSyncSection(rows: InitialSyncResult[]): string[] {
     '#### Initial and incremental /sync',
     '',
     markdownTable(
-      ['rooms', 'messages/room', 'initial median ms', 'initial min ms', 'KB', 'server CPU ms/room', 'incremental empty ms', 'incremental 1 message ms', 'load before / after'],
-      rows.map((r) => [r.rooms, r.historyPerRoom, r.initialMs.median, r.initialMs.min, r.initialBytes / 1000, r.serverCpuMsPerRoom,
+      ['rooms', 'messages/room', 'initial median ms', 'initial min ms', 'response kB', 'server CPU ms/room', 'incremental empty ms', 'incremental 1 message ms', 'load before / after'],
+      rows.map((r) => [r.rooms, r.historyPerRoom, r.initialMs.median, r.initialMs.min, Math.round(r.initialBytes / 1000), r.serverCpuMsPerRoom,
         r.emptyIncrementalMs.median, r.oneMessageIncrementalMs.median, load(r.initialCost)]),
     ),
   ];

@@ -17,6 +17,8 @@ export interface ServerCost {
   /** User plus system CPU time the server process used; undefined without a process id. */
   cpuMs: number | undefined;
   peakRssMB: number | undefined;
+  /** CPU time of the bench process itself, which shares the machine's cores with the server. */
+  clientCpuMs: number;
   loadAverageBefore: number;
   loadAverageAfter: number;
 }
@@ -26,12 +28,15 @@ export async function withServerCost<T>(context: ScenarioContext, work: () => Pr
   const pid = context.serverPid;
   const loadAverageBefore = loadAverage();
   const cpuBefore = pid === undefined ? undefined : readCpuMs(pid);
+  const clientBefore = process.cpuUsage();
   const sampler = pid === undefined ? undefined : new RssSampler(pid);
   try {
     const result = await work();
     const cpuAfter = pid === undefined ? undefined : readCpuMs(pid);
     const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
-    return { result, cost: { cpuMs, peakRssMB: sampler?.stop(), loadAverageBefore, loadAverageAfter: loadAverage() } };
+    const client = process.cpuUsage(clientBefore);
+    const clientCpuMs = (client.user + client.system) / 1000;
+    return { result, cost: { cpuMs, peakRssMB: sampler?.stop(), clientCpuMs, loadAverageBefore, loadAverageAfter: loadAverage() } };
   } finally {
     sampler?.stop();
   }
