@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { Fields } from './fields.js';
+import type { SsoConfig } from './schema.js';
 
 /** Media repository settings, under Synapse's key names. */
 export interface MediaConfig {
@@ -81,4 +82,15 @@ export function readFrameAncestors(sso: Fields): string[] {
     }
     return url.origin;
   });
+}
+
+/**
+ * Adds `public_baseurl` to `sso.client_allowlist` when a web client is hosted there, so signing in
+ * to it needs no confirmation page. That origin runs only the operator's client: uploaded media is
+ * served sandboxed and as attachments, and the sign-in pages run no script.
+ */
+export function allowHostedWebClient(sso: SsoConfig, root: Fields, publicBaseurl: string): SsoConfig {
+  const hosted = root.child('web_client').has('path');
+  if (!hosted || sso.client_allowlist.includes(publicBaseurl)) return sso;
+  return { ...sso, client_allowlist: [...sso.client_allowlist, publicBaseurl] };
 }

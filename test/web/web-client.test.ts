@@ -140,6 +140,20 @@ describe('web_client config', () => {
     assert.throws(() => parseConfig({ server_name: 'localhost', max_upload_size: 'lots' }, tmpdir()), /max_upload_size/);
   });
 
+  it('hosted client needs no confirmation', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'lattice-web-client-allow-'));
+    try {
+      writeFileSync(join(folder, 'index.html'), INDEX_HTML);
+      const base = { server_name: 'chat.example.test', public_baseurl: 'https://chat.example.test/', sso: { client_allowlist: ['https://app.example.test/'] } };
+      const hosted = parseConfig({ ...base, web_client: { path: folder } }, folder);
+      assert.deepEqual(hosted.sso.client_allowlist, ['https://app.example.test/', 'https://chat.example.test/']);
+      const notHosted = parseConfig(base, folder);
+      assert.deepEqual(notHosted.sso.client_allowlist, ['https://app.example.test/']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('frame_ancestors must be origins', () => {
     assert.throws(() => parseConfig({ server_name: 'localhost', sso: { frame_ancestors: ['https://cloud.example.test/apps/'] } }, tmpdir()), /sso\.frame_ancestors\[0\]/);
   });
