@@ -64,6 +64,21 @@ ${providersText(options)}
   # Copy the display name from the identity provider at every sign-in, not only the first.
   update_profile_on_login: false
 
+  # Origins that may show the sign-in pages and a hosted web client in a frame, such as a
+  # Nextcloud that embeds Element. Empty forbids every frame.
+  frame_ancestors: []
+
+# Uploaded files, stored once per distinct content. max_upload_size takes bytes or K, M, G.
+media_store_path: ./data/media
+max_upload_size: 50M
+
+# A web client served at / on this origin, such as an unpacked Element Web release. Its
+# config.json is generated from this file; keys under config are merged over it. Without a
+# path, / shows a page with the API's address.
+web_client:
+  # path: ./element-web
+  config: {}
+
 # Server admins, as full user ids; they may use /_synapse/admin. Nobody is an admin by default,
 # also not the first user to sign in. \`lattice register-user --admin\` also makes admins.
 admins: []
