@@ -18,7 +18,11 @@ async function checkDocument(
   const title = `/.well-known/matrix/${name} through public_baseurl`;
   const proxyFix = `Start Lattice (lattice start) and make the reverse proxy forward /.well-known/matrix/ on ${new URL(config.public_baseurl).host} to ${config.listen.host}:${config.listen.port}.`;
   const fetched = await fetchForCheck(url);
-  if (!fetched.ok) return fail(title, `${url} cannot be fetched: ${fetched.error}`, proxyFix);
+  if (!fetched.ok) {
+    const host = new URL(config.public_baseurl).hostname;
+    const fix = fetched.error.startsWith('ENOTFOUND') ? `Create a DNS record for ${host} that points to this server. ${proxyFix}` : proxyFix;
+    return fail(title, `${url} cannot be fetched: ${fetched.error}`, fix);
+  }
   if (fetched.response.status !== 200) return fail(title, `${url} answered HTTP ${fetched.response.status}`, proxyFix);
   let body: unknown;
   try {
