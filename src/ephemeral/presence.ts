@@ -66,13 +66,14 @@ export class PresenceService {
   }
 
   /**
-   * Records that the user is syncing: `set_presence` absent means online, `unavailable` means
-   * idle, and `offline` leaves the presence as it is, as the spec defines for /sync.
+   * Records that the user is syncing: `set_presence` absent marks an offline user online,
+   * `unavailable` marks the user idle, and `offline` leaves the presence as it is, as the spec
+   * defines for /sync. A presence the user set to `unavailable` stays while their client syncs.
    */
   async markSyncing(userId: string, setPresence: PresenceState | undefined): Promise<void> {
     if (!this.deps.enabled || setPresence === 'offline') return;
-    const target = setPresence ?? 'online';
     const previous = this.states.get(userId);
+    const target = setPresence ?? (previous && previous.presence !== 'offline' ? previous.presence : 'online');
     if (previous?.presence === target) {
       previous.lastActiveTs = this.now();
       return;
