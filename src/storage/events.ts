@@ -86,21 +86,23 @@ export class EventStore {
       // both, so two writers can never wait on each other in a cycle.
       await dialect.lockRoom(trx, input.roomId);
       await requireExtremities(trx, input);
-      const position = await allocateStreamPosition(trx);
       if (input.newRoom) {
         await trx.insertInto('rooms').values({
           room_id: input.roomId, room_version: input.newRoom.roomVersion, creator: input.newRoom.creator, is_public: 0, created_ts: now,
         }).execute();
       }
-      await trx.insertInto('events').values(toEventRow(input, position)).execute();
       await replaceForwardExtremities(trx, input);
-      if (input.stateKey !== null) await updateCurrentState(trx, input, position);
       if (input.transaction) await insertTransactionId(trx, dialect, input, input.transaction, now);
       if (input.redacts) {
         await trx.updateTable('events').set({ redacted_by: input.eventId })
           .where('event_id', '=', input.redacts).where('room_id', '=', input.roomId).where('redacted_by', 'is', null)
           .execute();
       }
+      // Last, because on PostgreSQL the counter's row lock serialises every writer from here to
+      // commit; only the rows that contain the position are written while it is held.
+      const position = await allocateStreamPosition(trx);
+      await trx.insertInto('events').values(toEventRow(input, position)).execute();
+      if (input.stateKey !== null) await updateCurrentState(trx, input, position);
       return position;
     });
   }
