@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { dialectOf } from './dialect/index.js';
 
 /** One room as the admin API lists it, read from the room's current state. */
 export interface RoomSummary {
@@ -82,6 +83,8 @@ export class RoomAdminStore {
    */
   async purgeRoom(roomId: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      // The room lock of event writers, so a send in another process cannot interleave with the purge.
+      await dialectOf(this.db).lockRoom(trx, roomId);
       const room = await trx.selectFrom('rooms').select('room_id').where('room_id', '=', roomId).executeTakeFirst();
       if (!room) return false;
       const roomEvents = trx.selectFrom('events').select('event_id').where('room_id', '=', roomId);
