@@ -131,6 +131,12 @@ describe('relations, aggregations and threads', () => {
     assert.deepEqual(participated.body.chunk.map((e) => e.event_id), [older]);
   });
 
+  it('versions advertise relation recursion', async () => {
+    const versions = await api<{ unstable_features: Record<string, boolean> }>(server.baseUrl, 'GET', '/_matrix/client/versions');
+    assert.equal(versions.body.unstable_features['org.matrix.msc3981'], true);
+    assert.equal(versions.body.unstable_features['org.matrix.msc3952_intentional_mentions'], true);
+  });
+
   it('relation errors use spec codes', async () => {
     const parent = await sendText(server, alice, roomId, 'private parent');
     const outsider = await api(server.baseUrl, 'GET', `${V1(roomId)}/relations/${encodeURIComponent(parent)}`, { token: carol.token });

@@ -12,11 +12,17 @@ export interface DiscoveryRouteDeps {
 // only when the server names v1.11; other additions of v1.7 to v1.11 may still be missing.
 const SUPPORTED_VERSIONS = ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.11'];
 
+/**
+ * Features of spec versions not listed above that work here, under their proposal names, so
+ * clients use them: recursive /relations (v1.10) and `m.mentions` in push rules (v1.7).
+ */
+const LATER_VERSION_FEATURES = { 'org.matrix.msc3981': true, 'org.matrix.msc3952_intentional_mentions': true };
+
 export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryRouteDeps): void {
   /** GET /_matrix/client/versions: the spec versions and unstable features this server supports. */
   app.get('/_matrix/client/versions', async () => ({
     versions: SUPPORTED_VERSIONS,
-    unstable_features: {},
+    unstable_features: { ...LATER_VERSION_FEATURES },
   }));
 
   /** GET /.well-known/matrix/client: tells clients where the client-server API lives. */
