@@ -21,12 +21,20 @@ export interface ServerCost {
   clientCpuMs: number;
   loadAverageBefore: number;
   loadAverageAfter: number;
+  /**
+   * CLOCK_MONOTONIC in microseconds at the start and end of the step. V8 stamps --cpu-prof
+   * samples with the same clock on Linux, so profile-summary.ts --window can select this step.
+   */
+  monotonicUs: [number, number];
 }
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Runs `work` while measuring the server's CPU time and peak RSS. */
 export async function withServerCost<T>(context: ScenarioContext, work: () => Promise<T>): Promise<{ result: T; cost: ServerCost }> {
   const pid = context.serverPid;
   const loadAverageBefore = loadAverage();
+  const startUs = monotonicUs();
   const cpuBefore = pid === undefined ? undefined : readCpuMs(pid);
   const clientBefore = process.cpuUsage();
   const sampler = pid === undefined ? undefined : new RssSampler(pid);
@@ -36,7 +44,8 @@ export async function withServerCost<T>(context: ScenarioContext, work: () => Pr
     const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
     const client = process.cpuUsage(clientBefore);
     const clientCpuMs = (client.user + client.system) / 1000;
-    return { result, cost: { cpuMs, peakRssMB: sampler?.stop(), clientCpuMs, loadAverageBefore, loadAverageAfter: loadAverage() } };
+    const cost = { cpuMs, peakRssMB: sampler?.stop(), clientCpuMs, loadAverageBefore, loadAverageAfter: loadAverage(), monotonicUs: [startUs, monotonicUs()] as [number, number] };
+    return { result, cost };
   } finally {
     sampler?.stop();
   }
