@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { checkGrowth, checkTargets, renderMarkdown, type BenchResults } from '../../bench/results.js';
 import { summarize } from '../../bench/stats.js';
 
-const cost = { cpuMs: 100, peakRssMB: 80, clientCpuMs: 10, loadAverageBefore: 0.5, loadAverageAfter: 0.6 };
+const cost = { cpuMs: 100, peakRssMB: 80, clientCpuMs: 10, loadAverageBefore: 0.5, loadAverageAfter: 0.6, monotonicUs: [0, 1] as [number, number] };
 const throughputRow = (rooms: number, eventsPerSecond: number, cpu: number) => ({
   rooms, senders: 16, durationMs: 1000, acknowledged: 100, errors: 0, eventsPerSecond, sendMs: summarize([1, 2]), cost, serverCpuMsPerEvent: cpu,
 });
