@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { Fields } from './fields.js';
+import { NEXTCLOUD_DIRECTORY_KEYS, readNextcloudDirectory } from './nextcloud.js';
 import type { ClaimMapping, ProviderConfig } from './schema.js';
 
 const PROVIDER_ID = /^[a-z0-9._-]{1,64}$/;
 
-const NEXTCLOUD_KEYS = ['id', 'name', 'type', 'url', 'client_id', 'client_secret', 'client_secret_path'];
+const NEXTCLOUD_KEYS = ['id', 'name', 'type', 'url', 'client_id', 'client_secret', 'client_secret_path', ...NEXTCLOUD_DIRECTORY_KEYS];
 const OIDC_KEYS = [
   'id', 'name', 'type', 'issuer', 'discovery_url', 'client_id', 'client_secret', 'client_secret_path',
   'scopes', 'claims', 'clock_leeway_seconds',
@@ -40,7 +41,12 @@ function readProvider(fields: Fields, resolvePath: (value: string) => string): P
 
   if (type === 'nextcloud') {
     fields.rejectUnknown(NEXTCLOUD_KEYS);
-    return { ...common, type, url: readHttpUrl(fields, 'url', 'https://cloud.example.com').replace(/\/+$/, '') };
+    return {
+      ...common,
+      type,
+      url: readHttpUrl(fields, 'url', 'https://cloud.example.com').replace(/\/+$/, ''),
+      ...readNextcloudDirectory(fields, resolvePath),
+    };
   }
   if (type === 'oidc') {
     fields.rejectUnknown(OIDC_KEYS);

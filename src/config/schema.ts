@@ -45,11 +45,43 @@ interface ProviderCommon {
   client_secret: string;
 }
 
-/** Nextcloud's built-in `oauth2` app: authorization code, then the OCS user endpoint. */
-export interface NextcloudProviderConfig extends ProviderCommon {
+/**
+ * Nextcloud's built-in `oauth2` app: authorization code, then the OCS user endpoint. The loader
+ * always fills the directory keys; they are optional so that configs built in code stay short,
+ * and `nextcloudDirectory()` supplies their defaults.
+ */
+export interface NextcloudProviderConfig extends ProviderCommon, Partial<NextcloudDirectoryConfig> {
   type: 'nextcloud';
   /** Nextcloud base URL including any web root, without a trailing slash. */
   url: string;
+}
+
+/** Which profile fields follow Nextcloud; documented with their defaults in `nextcloud.ts`. */
+export interface SyncProfileConfig {
+  displayname: boolean;
+  avatar: boolean;
+  email: boolean;
+}
+
+/** Read access to Nextcloud's provisioning API for the directory sync. */
+export interface ProvisioningConfig {
+  admin_user: string;
+  /** Resolved at load time from `app_password_path`; never logged. */
+  app_password: string;
+  interval_seconds: number;
+}
+
+/** How a Nextcloud provider's accounts, groups and profiles carry over into Lattice. */
+export interface NextcloudDirectoryConfig {
+  sync_profile: SyncProfileConfig;
+  /** Group ids whose members may sign in; undefined lets every account in. */
+  allowed_groups: string[] | undefined;
+  /** Room ids or aliases that the members of each group are put in. */
+  group_rooms: Record<string, string[]>;
+  group_rooms_mode: 'join' | 'invite';
+  /** Group ids whose members are server admins. */
+  admin_groups: string[];
+  provisioning: ProvisioningConfig | undefined;
 }
 
 /** Any OpenID Connect provider found through discovery, such as Nextcloud's `oidc` app. */

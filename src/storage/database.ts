@@ -5,6 +5,8 @@ import { openPostgres } from './dialect/postgres.js';
 import { openSqlite } from './dialect/sqlite.js';
 import * as initial from './migrations/001-initial.js';
 import * as media from './migrations/002-media.js';
+import * as threepids from './migrations/004-threepids.js';
+import * as directorySync from './migrations/005-directory-sync.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -13,6 +15,8 @@ export type Db = Kysely<DatabaseSchema>;
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-media': media,
+  '004-threepids': threepids,
+  '005-directory-sync': directorySync,
 };
 
 /**

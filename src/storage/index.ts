@@ -7,6 +7,8 @@ import { AccountDataStore } from './account-data.js';
 import { RoomAliasStore } from './room-aliases.js';
 import { ReceiptStore } from './receipts.js';
 import { RelationStore } from './relations.js';
+import { ThreepidStore } from './threepids.js';
+import { DirectoryStateStore } from './directory-state.js';
 
 /** Every store, over one database connection. */
 export interface Storage {
@@ -19,6 +21,8 @@ export interface Storage {
   aliases: RoomAliasStore;
   receipts: ReceiptStore;
   relations: RelationStore;
+  threepids: ThreepidStore;
+  directoryState: DirectoryStateStore;
   /** Records the server name on first start and refuses to run under another one afterwards. */
   checkServerName(serverName: string): Promise<void>;
 }
@@ -64,6 +68,8 @@ export function openStorage(db: Db): Storage {
     aliases: new RoomAliasStore(db),
     receipts: new ReceiptStore(db),
     relations: new RelationStore(db),
+    threepids: new ThreepidStore(db),
+    directoryState: new DirectoryStateStore(db),
     async checkServerName(serverName: string) {
       const stored = await meta.get('server_name');
       if (stored === undefined) {

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table types for Kysely. JSON columns are stored as TEXT and parsed by the store that owns them.
  * Timestamps are milliseconds since the Unix epoch; positions come from the one stream counter.
@@ -20,6 +22,8 @@ export interface DatabaseSchema {
   filters: { user_id: string; filter_id: number; filter_json: string };
   room_aliases: { alias: string; room_id: string; creator: string; created_ts: number };
   receipts: ReceiptsTable;
+  user_threepids: UserThreepidsTable;
+  user_directory_state: UserDirectoryStateTable;
 }
 
 export interface UsersTable {
@@ -31,6 +35,31 @@ export interface UsersTable {
   displayname: string | null;
   avatar_url: string | null;
   created_ts: number;
+  /** 1 while the account is locked because its Nextcloud account is disabled. */
+  locked: Generated<number>;
+  /** 1 while a Nextcloud admin group makes the user a server admin. */
+  group_admin: Generated<number>;
+}
+
+export interface UserThreepidsTable {
+  user_id: string;
+  medium: string;
+  address: string;
+  /** The identity provider that set the row. */
+  source: string;
+  validated_ts: number;
+  added_ts: number;
+}
+
+export interface UserDirectoryStateTable {
+  provider_id: string;
+  user_id: string;
+  groups_json: string | null;
+  avatar_etag: string | null;
+  avatar_sha256: string | null;
+  /** The mxc URI of the last avatar imported from the provider. */
+  avatar_url: string | null;
+  updated_ts: number;
 }
 
 export interface DevicesTable {

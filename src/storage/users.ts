@@ -10,6 +10,10 @@ export interface UserRecord {
   displayname: string | null;
   avatarUrl: string | null;
   createdTs: number;
+  /** Locked while the account's Nextcloud account is disabled; sign-in and login are refused. */
+  locked: boolean;
+  /** A server admin through a Nextcloud admin group, apart from `isAdmin`. */
+  groupAdmin: boolean;
 }
 
 export interface UserListQuery {
@@ -116,6 +120,24 @@ export class UserStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** Sets or clears the lock; returns false when no such user exists. */
+  async setLocked(userId: string, locked: boolean): Promise<boolean> {
+    const result = await this.db.updateTable('users').set({ locked: locked ? 1 : 0 })
+      .where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async setGroupAdmin(userId: string, groupAdmin: boolean): Promise<void> {
+    await this.db.updateTable('users').set({ group_admin: groupAdmin ? 1 : 0 }).where('user_id', '=', userId).execute();
+  }
+
+  /** The users linked to subjects of one provider, ordered by user id. */
+  async listByProvider(providerId: string): Promise<Array<{ userId: string; subject: string }>> {
+    const rows = await this.db.selectFrom('user_external_ids').select(['user_id', 'subject'])
+      .where('provider_id', '=', providerId).orderBy('user_id').execute();
+    return rows.map((row) => ({ userId: row.user_id, subject: row.subject }));
+  }
+
   /**
    * Returns one page of users ordered by user id, and the number of users matching the filter.
    * `name` matches the user id or display name as a case-insensitive substring.
@@ -161,7 +183,7 @@ function likePattern(term: string): string {
 
 function toUserRecord(row: {
   user_id: string; localpart: string; password_hash: string | null; is_admin: number; deactivated: number;
-  displayname: string | null; avatar_url: string | null; created_ts: number;
+  displayname: string | null; avatar_url: string | null; created_ts: number; locked: number; group_admin: number;
 }): UserRecord {
   return {
     userId: row.user_id,
@@ -172,5 +194,7 @@ function toUserRecord(row: {
     displayname: row.displayname,
     avatarUrl: row.avatar_url,
     createdTs: Number(row.created_ts),
+    locked: Number(row.locked) === 1,
+    groupAdmin: Number(row.group_admin) === 1,
   };
 }

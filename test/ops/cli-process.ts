@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
+// An absolute loader URL, so the CLI also runs with a working folder outside the repository.
+export const TSX_LOADER = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number | null;
@@ -11,7 +13,7 @@ export interface CliResult {
 
 /** Runs `lattice <args>` as an operator would, with no terminal on stdin, and collects its output. */
 export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'src/cli/main.ts'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,7 +45,7 @@ export class LatticeProcess {
   }
 
   static spawn(configPath: string): LatticeProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'start', '--config', configPath], {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'src/cli/main.ts'), 'start', '--config', configPath], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
