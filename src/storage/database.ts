@@ -7,6 +7,8 @@ import * as initial from './migrations/001-initial.js';
 import * as media from './migrations/002-media.js';
 import * as threepids from './migrations/004-threepids.js';
 import * as directorySync from './migrations/005-directory-sync.js';
+import * as threepids from './migrations/004-threepids.js';
+import * as directorySync from './migrations/005-directory-sync.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -15,6 +17,8 @@ export type Db = Kysely<DatabaseSchema>;
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-media': media,
+  '004-threepids': threepids,
+  '005-directory-sync': directorySync,
   '004-threepids': threepids,
   '005-directory-sync': directorySync,
 };

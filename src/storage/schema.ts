@@ -35,7 +35,7 @@ export interface UsersTable {
   displayname: string | null;
   avatar_url: string | null;
   created_ts: number;
-  /** 1 while the account is locked because its Nextcloud account is disabled. */
+  /** 1 while the account is locked because its Nextcloud account is disabled or outside `allowed_groups`. */
   locked: Generated<number>;
   /** 1 while a Nextcloud admin group makes the user a server admin. */
   group_admin: Generated<number>;

@@ -12,7 +12,7 @@ export interface Threepid {
 export class ThreepidStore {
   constructor(private readonly db: Db) {}
 
-  /** The user's third-party ids, ordered by medium and address. */
+  /** Lists the user's third-party ids, ordered by medium and address. */
   async list(userId: string): Promise<Threepid[]> {
     const rows = await this.db.selectFrom('user_threepids').selectAll()
       .where('user_id', '=', userId).orderBy('medium').orderBy('address').execute();

@@ -10,7 +10,7 @@ export interface UserRecord {
   displayname: string | null;
   avatarUrl: string | null;
   createdTs: number;
-  /** Locked while the account's Nextcloud account is disabled; sign-in and login are refused. */
+  /** Locked by the directory sync while the Nextcloud account is disabled or outside `allowed_groups`; sign-in and login are rejected. */
   locked: boolean;
   /** A server admin through a Nextcloud admin group, apart from `isAdmin`. */
   groupAdmin: boolean;
@@ -131,7 +131,7 @@ export class UserStore {
     await this.db.updateTable('users').set({ group_admin: groupAdmin ? 1 : 0 }).where('user_id', '=', userId).execute();
   }
 
-  /** The users linked to subjects of one provider, ordered by user id. */
+  /** Lists the users linked to subjects of one provider, ordered by user id. */
   async listByProvider(providerId: string): Promise<Array<{ userId: string; subject: string }>> {
     const rows = await this.db.selectFrom('user_external_ids').select(['user_id', 'subject'])
       .where('provider_id', '=', providerId).orderBy('user_id').execute();
