@@ -60,6 +60,7 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
   const metricsListener = config.metrics.enabled
     ? await startMetricsListener(metrics, config.metrics.host, config.metrics.port, logger)
     : undefined;
+  services.nextcloud.sync.start();
   logger.info({ ...address, serverName: config.server_name, publicBaseurl: config.public_baseurl }, 'lattice started');
 
   return {
@@ -72,6 +73,7 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
       // Long-polls first: Fastify's close waits for requests in flight, and a /sync would
       // otherwise hold it for its whole timeout. New requests get 503 from here on.
       services.notifier.releaseAll();
+      await services.nextcloud.sync.stop();
       await closeHttp(app);
       await metricsListener?.close();
       services.close();

@@ -23,6 +23,7 @@ import { createDirectoryServices, type DirectoryServices } from './directory/ind
 import { EventContextReader } from './relations/event-context.js';
 import { RelationAggregator } from './relations/aggregations.js';
 import { RelationService } from './relations/relation-service.js';
+import { createNextcloudServices, type NextcloudServices } from './nextcloud/index.js';
 import { RoomUpgrader } from './rooms/room-upgrade.js';
 
 export interface ServiceContext {
@@ -49,6 +50,7 @@ export interface Services {
   notifications: NotificationLister;
   directory: DirectoryServices;
   eventContext: EventContextReader;
+  nextcloud: NextcloudServices;
   relations: RelationService;
   upgrader: RoomUpgrader;
   close(): void;
@@ -84,18 +86,37 @@ export function createServices(context: ServiceContext): Services {
     presence: ephemeral.presence,
     logger: logger.child({ component: 'sync' }),
   });
+  const admin = createAdminServices({ config, storage, accounts, profiles, rooms, logger: logger.child({ component: 'admin' }) });
+  const media = createMediaService(config, storage.db, logger.child({ component: 'media' }));
+  const nextcloud = createNextcloudServices({
+    config,
+    storage,
+    rooms: {
+      resolveRoom: async (room) => (room.startsWith('#') ? (await storage.aliases.resolve(room))?.roomId : (await storage.events.getRoom(room))?.roomId),
+      membership: async (roomId, userId) => (await storage.events.getMembership(roomId, userId))?.membership,
+      creator: async (roomId) => (await storage.events.getRoom(roomId))?.creator,
+      join: (userId, roomId) => rooms.join(userId, roomId),
+      invite: (sender, roomId, target) => rooms.invite({ sender, roomId, target }),
+      leave: (userId, roomId, reason) => rooms.leave(userId, roomId, reason),
+    },
+    upload: (userId, input) => media.upload(userId, input),
+    profiles,
+    logoutAll: (userId) => accounts.logoutAll(userId),
+    deactivate: (userId) => admin.users.deactivate(userId),
+    logger: logger.child({ component: 'nextcloud' }),
+  });
   const sso = new SsoService({
     config,
     users: storage.users,
     accounts,
     profiles: { setDisplayName: (userId, name) => profiles.setDisplayName(userId, name) },
+    directory: nextcloud.directory,
     logger: logger.child({ component: 'sso' }),
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
-  const admin = createAdminServices({ config, storage, accounts, profiles, rooms, logger: logger.child({ component: 'admin' }) });
-  const media = createMediaService(config, storage.db, logger.child({ component: 'media' }));
   return { admin, accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
+    nextcloud,
     directory: createDirectoryServices(storage),
     eventContext: new EventContextReader(storage.events, reader, formatter),
     relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),

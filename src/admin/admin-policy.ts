@@ -3,8 +3,10 @@ import type { UserRecord, UserStore } from '../storage/users.js';
 
 /**
  * Decides who is a server admin, the same way for SSO and local users: a user is an admin when
- * the config's `admins` list names it or its database flag is set (`register-user --admin`, the
- * admin API), and it is not deactivated. Signing in first grants nothing.
+ * the config's `admins` list names it, its database flag is set (`register-user --admin`, the
+ * admin API), or a Nextcloud group of a provider's `admin_groups` makes it one; and it is not
+ * deactivated. Signing in first grants nothing. The group flag is set and cleared only by sign-in
+ * and the directory sync, so leaving the group revokes it without touching the other two.
  */
 export class AdminPolicy {
   private readonly configAdmins: ReadonlySet<string>;
@@ -18,7 +20,7 @@ export class AdminPolicy {
 
   /** Whether the record is an admin; for responses that already hold the record. */
   isAdminRecord(record: UserRecord): boolean {
-    return !record.deactivated && (record.isAdmin || this.configAdmins.has(record.userId));
+    return !record.deactivated && (record.isAdmin || record.groupAdmin || this.configAdmins.has(record.userId));
   }
 
   /** Whether the config's `admins` list names the user, which the admin API cannot undo. */

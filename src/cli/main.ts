@@ -3,6 +3,7 @@ import { runCheck } from './check/index.js';
 import { runGenerateConfig } from './generate-config.js';
 import { runRegisterUser } from './register-user.js';
 import { runStart } from './start.js';
+import { runSyncDirectory } from './sync-directory.js';
 
 const USAGE = `Usage: lattice <command> [options]
 
@@ -25,6 +26,8 @@ Commands:
   register-user <localpart>  Create a local password account
       --password <text>        The password (or --password-file <path>; prompted for when absent)
       --admin                  Make the account a server admin
+  sync-directory             Read every account mapped to a Nextcloud provider with provisioning
+                             set once, apply the changes and print them
 
 Options:
   -c, --config <path>        Config file (default: $LATTICE_CONFIG or ./lattice.yaml)
@@ -84,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
         passwordFile: values['password-file'],
         admin: values.admin === true,
       });
+    case 'sync-directory':
+      return runSyncDirectory(configPath);
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
       return 1;

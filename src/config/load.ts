@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { isValidServerName } from '../core/identifiers.js';
 import { ConfigError } from './errors.js';
 import { Fields } from './fields.js';
-import { allowHostedWebClient, readFrameAncestors, readMediaConfig, readWebClient } from './media.js';
+import { allowHostedWebClient, allowSsoFallback, readFrameAncestors, readMediaConfig, readWebClient } from './media.js';
 import { readAdmins, readMetrics, readRegistrationSharedSecret } from './operator.js';
 import { readDatabase } from './database.js';
 import { readClientFeatures } from './client-features.js';
@@ -71,7 +71,7 @@ export function parseConfig(raw: unknown, configDir: string): LatticeConfig {
     database: readDatabase(root, resolvePath),
     signing_key_path: resolvePath(root.string('signing_key_path', './data/signing.key')),
     password_config: { enabled: passwordConfig.boolean('enabled', true) },
-    sso: allowHostedWebClient(readSso(root, resolvePath), root, publicBaseurl),
+    sso: allowSsoFallback(allowHostedWebClient(readSso(root, resolvePath), root, publicBaseurl), publicBaseurl),
     // 50 MiB, matching Synapse's default for request bodies outside media.
     max_request_size: root.integer('max_request_size', 50 * 1024 * 1024, { min: 1024, max: 2 ** 31 }),
     log_level: readLogLevel(root),

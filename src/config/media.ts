@@ -94,3 +94,14 @@ export function allowHostedWebClient(sso: SsoConfig, root: Fields, publicBaseurl
   if (!hosted || sso.client_allowlist.includes(publicBaseurl)) return sso;
   return { ...sso, client_allowlist: [...sso.client_allowlist, publicBaseurl] };
 }
+
+/**
+ * Adds the done page of the `m.login.sso` fallback to `sso.client_allowlist`. That page consumes
+ * the login token of a new sign-in to confirm a user-interactive auth session, and never turns it
+ * into an access token.
+ */
+export function allowSsoFallback(sso: SsoConfig, publicBaseurl: string): SsoConfig {
+  const donePage = `${publicBaseurl}_matrix/client/v3/auth/m.login.sso/fallback/web/done`;
+  if (sso.client_allowlist.includes(donePage)) return sso;
+  return { ...sso, client_allowlist: [...sso.client_allowlist, donePage] };
+}

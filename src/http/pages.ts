@@ -1,6 +1,7 @@
 /**
  * Small HTML pages shown in the browser during single sign-on: provider picker, confirmation and
- * errors. Every text is HTML-escaped, and the pages load nothing and run no script.
+ * errors. Every text is HTML-escaped, and the pages load nothing and run no script except the
+ * fixed completion script of the user-interactive auth fallback.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -14,6 +15,8 @@ export interface Page {
   title: string;
   paragraphs: string[];
   links?: PageLink[];
+  /** An inline script, admitted by its hash; only the UIA fallback's completion page has one. */
+  script?: string;
 }
 
 const STYLE = [
@@ -22,17 +25,23 @@ const STYLE = [
 ].join('');
 
 /**
- * Builds the Content-Security-Policy that admits only the stylesheet above: no scripts, images or
- * form posts. Frames are forbidden unless `frameAncestors` names origins that may embed the page.
+ * Builds the Content-Security-Policy that admits only the stylesheet above and the page's own
+ * script, if any, by hash: no other scripts, no images and no form posts. Frames are forbidden
+ * unless `frameAncestors` names origins that may embed the page.
  */
-export function pageContentSecurityPolicy(frameAncestors: readonly string[] = []): string {
+export function pageContentSecurityPolicy(frameAncestors: readonly string[] = [], script?: string): string {
   return [
     "default-src 'none'",
-    `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`,
+    `style-src '${sha256Source(STYLE)}'`,
+    ...(script === undefined ? [] : [`script-src '${sha256Source(script)}'`]),
     "base-uri 'none'",
     "form-action 'none'",
     `frame-ancestors ${frameAncestors.length === 0 ? "'none'" : frameAncestors.join(' ')}`,
   ].join('; ');
+}
+
+function sha256Source(text: string): string {
+  return `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
 }
 
 /** Escapes the five characters that are special in HTML text and attribute values. */
@@ -63,6 +72,7 @@ export function renderPage(page: Page): string {
     `<h1>${escapeHtml(page.title)}</h1>`,
     paragraphs,
     links ? `<p>${links}</p>` : '',
+    page.script === undefined ? '' : `<script>${page.script}</script>`,
     '</body>',
     '</html>',
     '',
@@ -80,7 +90,7 @@ export function sendPage(reply: FastifyReply, status: number, page: Page, frameA
   return reply
     .status(status)
     .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', pageContentSecurityPolicy(frameAncestors))
+    .header('content-security-policy', pageContentSecurityPolicy(frameAncestors, page.script))
     .header('x-content-type-options', 'nosniff')
     .send(renderPage(page));
 }

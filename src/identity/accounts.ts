@@ -137,6 +137,11 @@ export class AccountService {
     const record = await this.deps.users.get(userId);
     if (!record) throw new MatrixError('M_FORBIDDEN', 'The account does not exist.');
     if (record.deactivated) throw new MatrixError('M_USER_DEACTIVATED', 'This account has been deactivated.');
+    if (record.locked) {
+      throw new MatrixError('M_USER_LOCKED', 'This account is locked because its Nextcloud account is disabled or outside the allowed groups; ask the server administrator.', {
+        status: 401, extra: { soft_logout: true },
+      });
+    }
 
     const deviceId = device.deviceId || generateDeviceId();
     const accessToken = `lat_${randomToken(40)}`;

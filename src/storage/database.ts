@@ -4,7 +4,6 @@ import type { Logger } from '../logging.js';
 import { openPostgres } from './dialect/postgres.js';
 import { openSqlite } from './dialect/sqlite.js';
 import * as initial from './migrations/001-initial.js';
-import * as e2ee from './migrations/003-e2ee.js';
 import * as media from './migrations/002-media.js';
 import * as threepids from './migrations/004-threepids.js';
 import * as directorySync from './migrations/005-directory-sync.js';
@@ -16,7 +15,6 @@ export type Db = Kysely<DatabaseSchema>;
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-media': media,
-  '003-e2ee': e2ee,
   '004-threepids': threepids,
   '005-directory-sync': directorySync,
 };

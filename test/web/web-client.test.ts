@@ -146,9 +146,10 @@ describe('web_client config', () => {
       writeFileSync(join(folder, 'index.html'), INDEX_HTML);
       const base = { server_name: 'chat.example.test', public_baseurl: 'https://chat.example.test/', sso: { client_allowlist: ['https://app.example.test/'] } };
       const hosted = parseConfig({ ...base, web_client: { path: folder } }, folder);
-      assert.deepEqual(hosted.sso.client_allowlist, ['https://app.example.test/', 'https://chat.example.test/']);
+      const fallbackDone = 'https://chat.example.test/_matrix/client/v3/auth/m.login.sso/fallback/web/done';
+      assert.deepEqual(hosted.sso.client_allowlist, ['https://app.example.test/', 'https://chat.example.test/', fallbackDone]);
       const notHosted = parseConfig(base, folder);
-      assert.deepEqual(notHosted.sso.client_allowlist, ['https://app.example.test/']);
+      assert.deepEqual(notHosted.sso.client_allowlist, ['https://app.example.test/', fallbackDone]);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

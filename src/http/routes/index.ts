@@ -70,7 +70,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerTagRoutes(app, { accountData: storage.accountData, notifyUser: (userId, position) => services.notifier.notifyUser(userId, position) });
   registerPublicRoomRoutes(app, { publicRooms: services.directory.publicRooms, serverName: config.server_name });
   registerUserDirectoryRoutes(app, { users: services.directory.users });
-  registerAccount3pidRoutes(app);
+  registerAccount3pidRoutes(app, { threepids: storage.threepids });
   registerThirdPartyRoutes(app);
   registerVoipRoutes(app, { turn: config.turn });
   registerContextRoutes(app, { context: services.eventContext });

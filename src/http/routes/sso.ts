@@ -20,8 +20,8 @@ const API_VERSIONS = ['v3', 'r0'];
 /** The callback path registered at providers, and the older path that earlier Synapse releases used. */
 const CALLBACK_PATHS = ['/_synapse/client/oidc/callback', '/_synapse/oidc/callback'];
 
-// TODO: SSO during user-interactive auth (`/_matrix/client/v3/auth/m.login.sso/fallback/web`) is not
-// served, so SSO-only users cannot confirm UIA-protected requests such as deleting a device.
+// SSO during user-interactive auth reuses these routes: its fallback page (uia-fallback.ts) starts
+// a sign-in whose redirectUrl is the fallback's done page.
 export function registerSsoRoutes(app: FastifyInstance, deps: SsoRouteDeps): void {
   for (const version of API_VERSIONS) {
     /**

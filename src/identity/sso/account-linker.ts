@@ -21,6 +21,8 @@ export interface AccountLinkerDeps {
   serverName: string;
   /** Copy the provider's display name to the Matrix profile on every sign-in, not only the first. */
   updateProfileOnLogin: boolean;
+  /** Whether the provider's display name is used at all (a Nextcloud provider's `sync_profile.displayname`). */
+  usesDisplayName(providerId: string): boolean;
   logger: Logger;
   now: () => number;
 }
@@ -35,21 +37,23 @@ export class AccountLinker {
 
   /**
    * Returns the user linked to the subject, creating it on first sign-in. Throws SsoError
-   * `account_deactivated` for a deactivated user and `no_free_localpart` when every candidate
-   * localpart is taken.
+   * `account_deactivated` for a deactivated user, `account_locked` for a locked one and
+   * `no_free_localpart` when every candidate localpart is taken.
    */
   async findOrCreate(providerId: string, profile: ExternalProfile, requestId: string): Promise<LinkedAccount> {
+    const named = this.deps.usesDisplayName(providerId) ? profile : { ...profile, displayName: undefined };
     const existing = await this.deps.users.findByExternalId(providerId, profile.subject);
     if (existing) {
-      await this.refreshExisting(existing, profile);
+      await this.refreshExisting(existing, named);
       return { userId: existing, created: false };
     }
-    return this.create(providerId, profile, requestId);
+    return this.create(providerId, named, requestId);
   }
 
   private async refreshExisting(userId: string, profile: ExternalProfile): Promise<void> {
     const record = await this.deps.users.get(userId);
     if (record?.deactivated) throw new SsoError('account_deactivated', `${userId} is deactivated`);
+    if (record?.locked) throw new SsoError('account_locked', `${userId} is locked by the directory sync`);
     const name = profile.displayName;
     if (this.deps.updateProfileOnLogin && name && record && record.displayname !== name) {
       await this.deps.profiles.setDisplayName(userId, name);

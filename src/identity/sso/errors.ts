@@ -1,7 +1,8 @@
 /**
  * Why an SSO sign-in failed. Each reason has a stable code for logs, an HTTP status for the error
  * page and a sentence the user can act on. The status is 400 for problems of the browser or user,
- * 502 for faults of the identity provider or the network, and 500 for faults of this server.
+ * 403 for accounts this server does not let in, 502 for faults of the identity provider or the
+ * network, and 500 for faults of this server.
  */
 export type SsoFailureReason =
   | 'state_cookie_missing'
@@ -20,9 +21,11 @@ export type SsoFailureReason =
   | 'subject_missing'
   | 'no_free_localpart'
   | 'account_deactivated'
+  | 'account_locked'
+  | 'group_not_allowed'
   | 'internal_error';
 
-export type SsoFailureStatus = 400 | 500 | 502;
+export type SsoFailureStatus = 400 | 403 | 500 | 502;
 
 interface ReasonInfo {
   status: SsoFailureStatus;
@@ -62,6 +65,14 @@ const REASONS: Record<SsoFailureReason, ReasonInfo> = {
   subject_missing: { status: 502, message: `{provider} did not say which account you signed in with. ${ADMIN}` },
   no_free_localpart: { status: 502, message: `No free Matrix user name could be made for your account. ${ADMIN}` },
   account_deactivated: { status: 400, message: 'Your Matrix account on this server has been deactivated. Ask its administrator for help.' },
+  account_locked: {
+    status: 403,
+    message: 'Your Matrix account on this server is locked because your {provider} account is disabled or no longer in a group that may use this chat server. Once that changes, the account is unlocked at the next directory sync. Ask the administrator of this Matrix server for help.',
+  },
+  group_not_allowed: {
+    status: 403,
+    message: 'Your {provider} account is not allowed on this chat server, because it is not in any of the groups that may use it. Ask the administrator of this Matrix server if you need access.',
+  },
   internal_error: { status: 500, message: `Something went wrong on this Matrix server. Try again in a few minutes. ${ADMIN}` },
 };
 

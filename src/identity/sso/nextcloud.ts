@@ -1,20 +1,27 @@
 /**
  * Sign-in through Nextcloud's built-in `oauth2` app, which speaks plain OAuth2 (no id_token): the
  * authorization code is redeemed for an access token, and the OCS endpoint `cloud/user` names the
- * account. The access token is a full-power app password of the user. It is used for that one call
- * and then dropped, and never stored or logged.
+ * account and its groups. The access token is a full-power app password of the user. It is used
+ * for that call and the avatar, then revoked, and never stored or logged.
  */
+import { nextcloudDirectory } from '../../config/nextcloud.js';
 import type { NextcloudProviderConfig } from '../../config/schema.js';
+import type { Logger } from '../../logging.js';
+import { fetchAvatar, type AvatarFetchResult } from '../../nextcloud/avatar-fetch.js';
 import { SsoError } from './errors.js';
 import type { AuthorizationRequest, ExternalProfile, IdentityProvider } from './provider.js';
-import { fetchJson, isRecord } from './provider-fetch.js';
+import { fetchJson, isRecord, PROVIDER_TIMEOUT_MS } from './provider-fetch.js';
 import type { PendingSignIn } from './state-cookie.js';
 
 export class NextcloudProvider implements IdentityProvider {
   readonly id: string;
   readonly name: string;
 
-  constructor(private readonly config: NextcloudProviderConfig, private readonly timeoutMs?: number) {
+  constructor(
+    private readonly config: NextcloudProviderConfig,
+    private readonly logger: Logger,
+    private readonly timeoutMs = PROVIDER_TIMEOUT_MS,
+  ) {
     this.id = config.id;
     this.name = config.name;
   }
@@ -41,9 +48,54 @@ export class NextcloudProvider implements IdentityProvider {
     const code = callback.get('code');
     if (!code) throw new SsoError('callback_parameters_missing', 'the callback has no "code" parameter');
     const accessToken = await this.redeemCode(code, pending.codeVerifier, redirectUri);
-    // TODO: the app password behind the token is not revoked (DELETE /ocs/v2.php/core/apppassword),
-    // so every sign-in adds one entry named after the OAuth client to the user's Nextcloud security list.
-    return this.fetchUser(accessToken);
+    let profile: ExternalProfile | undefined;
+    try {
+      profile = await this.fetchUser(accessToken);
+      if (nextcloudDirectory(this.config).sync_profile.avatar) profile.avatar = await this.fetchOwnAvatar(accessToken, profile.subject);
+      return profile;
+    } finally {
+      // Every grant is an app password in the user's Nextcloud security settings. Revoking it
+      // after the last call that needs it keeps that list from growing by one per sign-in.
+      await this.revoke(accessToken, profile?.subject);
+    }
+  }
+
+  /**
+   * Reads the avatar with the user's own token, which is the only way to see a private one.
+   * A failure is logged and leaves the avatar as it was; it never fails the sign-in.
+   */
+  private async fetchOwnAvatar(accessToken: string, subject: string): Promise<AvatarFetchResult | undefined> {
+    try {
+      const result = await fetchAvatar(this.config.url, subject, `Bearer ${accessToken}`, this.timeoutMs);
+      if (result.kind === 'failed') this.logger.warn({ provider: this.id, subject, status: result.status }, 'reading the Nextcloud avatar failed');
+      return result;
+    } catch (error) {
+      this.logger.warn({ provider: this.id, subject, err: describeError(error) }, 'reading the Nextcloud avatar failed');
+      return undefined;
+    }
+  }
+
+  /**
+   * Revokes the app password behind the token: `DELETE /ocs/v2.php/core/apppassword`. A 401 means
+   * the token is already dead, which is the aim. Any other failure is logged and does not fail
+   * the sign-in.
+   */
+  private async revoke(accessToken: string, subject: string | undefined): Promise<void> {
+    const url = new URL(`${this.config.url}/ocs/v2.php/core/apppassword?format=json`);
+    try {
+      const response = await fetchJson(url, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${accessToken}`, 'ocs-apirequest': 'true', accept: 'application/json' },
+      }, 'Nextcloud app password revocation', this.timeoutMs);
+      const statusCode = ocsStatusCode(response.body);
+      if (response.status === 200 && statusCode === 200) {
+        this.logger.debug({ provider: this.id, subject }, 'Nextcloud app password revoked');
+      } else if (response.status !== 401) {
+        this.logger.warn({ provider: this.id, subject, status: response.status, statusCode }, 'revoking the Nextcloud app password failed');
+      }
+    } catch (error) {
+      this.logger.warn({ provider: this.id, subject, err: describeError(error) }, 'revoking the Nextcloud app password failed');
+    }
   }
 
   /** Redeems the code with client_secret_post, which works whether or not the web server passes Basic auth on. */
@@ -119,7 +171,24 @@ function profileFromOcs(status: number, body: unknown): ExternalProfile {
     localpartSource: data.id,
     displayName: firstString(data['display-name'], data.displayname),
     email: firstString(data.email),
+    groups: stringList(data.groups),
   };
+}
+
+/** Returns the group ids; a missing or malformed `groups` reads as no groups. */
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item !== '') : [];
+}
+
+function ocsStatusCode(body: unknown): unknown {
+  const ocs = isRecord(body) && isRecord(body.ocs) ? body.ocs : undefined;
+  return ocs && isRecord(ocs.meta) ? ocs.meta.statuscode : undefined;
+}
+
+/** Returns the message of a caught error for logs. SsoError details name the URL path, never a token. */
+function describeError(error: unknown): string {
+  if (error instanceof SsoError) return error.detail;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function firstString(...values: unknown[]): string | undefined {

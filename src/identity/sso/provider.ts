@@ -1,4 +1,5 @@
 /** The contract every identity provider type (Nextcloud, OIDC) implements for the SSO service. */
+import type { AvatarFetchResult } from '../../nextcloud/avatar-fetch.js';
 import type { PendingSignIn } from './state-cookie.js';
 
 /** Account details a provider returns for the signed-in user. */
@@ -9,6 +10,10 @@ export interface ExternalProfile {
   localpartSource: string;
   displayName: string | undefined;
   email: string | undefined;
+  /** Group ids at the provider; undefined for providers that do not report groups. */
+  groups?: string[];
+  /** The account's picture, read with the user's own token; undefined when not read. */
+  avatar?: AvatarFetchResult;
 }
 
 export interface AuthorizationRequest {

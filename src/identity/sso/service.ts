@@ -15,7 +15,8 @@ import { AccountLinker, type ProfileUpdater } from './account-linker.js';
 import { SsoError } from './errors.js';
 import { NextcloudProvider } from './nextcloud.js';
 import { OidcProvider } from './oidc.js';
-import type { IdentityProvider } from './provider.js';
+import type { ExternalProfile, IdentityProvider } from './provider.js';
+import { nextcloudDirectory } from '../../config/nextcloud.js';
 import { addLoginToken, checkClientRedirectUrl, isAllowlisted } from './redirect-url.js';
 import { constantTimeEqual, openPendingSignIn, sealPendingSignIn, type PendingSignIn } from './state-cookie.js';
 
@@ -26,11 +27,21 @@ export interface SsoServiceDeps {
   users: UserStore;
   accounts: AccountService;
   profiles: ProfileUpdater;
+  /** Group rules and profile import around each sign-in; none when undefined. */
+  directory?: SignInDirectory;
   logger: Logger;
   /** Key for the HMAC of the SSO state cookie. */
   cookieSecret: Buffer;
   /** Milliseconds since the Unix epoch; tests may pass a fixed clock. */
   now?: () => number;
+}
+
+/** What a provider's directory (Nextcloud groups and profile) adds to a sign-in. */
+export interface SignInDirectory {
+  /** Throws SsoError `group_not_allowed` when the provider's group rule rejects the account; runs before anything is created. */
+  checkAccess(providerId: string, profile: ExternalProfile): void;
+  /** Applies groups and profile to the linked user; logs its own failures and never throws. */
+  afterSignIn(userId: string, providerId: string, profile: ExternalProfile, requestId: string): Promise<void>;
 }
 
 /** Outcome of `/login/sso/redirect`. */
@@ -56,12 +67,13 @@ export class SsoService {
 
   constructor(readonly deps: SsoServiceDeps) {
     this.now = deps.now ?? Date.now;
-    this.providers = new Map(deps.config.sso.providers.map((config) => [config.id, createProvider(config, this.now)]));
+    this.providers = new Map(deps.config.sso.providers.map((config) => [config.id, createProvider(config, this.now, deps.logger)]));
     this.linker = new AccountLinker({
       users: deps.users,
       profiles: deps.profiles,
       serverName: deps.config.server_name,
       updateProfileOnLogin: deps.config.sso.update_profile_on_login,
+      usesDisplayName: (providerId) => usesDisplayName(deps.config.sso.providers.find((config) => config.id === providerId)),
       logger: deps.logger,
       now: this.now,
     });
@@ -125,8 +137,10 @@ export class SsoService {
       checkCallbackState(query, pending);
 
       const profile = await provider.fetchProfile(query, pending, this.callbackUrl);
+      this.deps.directory?.checkAccess(provider.id, profile);
       const account = await this.linker.findOrCreate(provider.id, profile, requestId);
       userId = account.userId;
+      await this.deps.directory?.afterSignIn(account.userId, provider.id, profile, requestId);
       const loginToken = await this.deps.accounts.issueLoginToken(account.userId);
       this.deps.logger.info({ userId, provider: provider.id, newUser: account.created, requestId }, 'sign-in succeeded');
       return this.finalRedirect(pending.redirectUrl, loginToken);
@@ -160,8 +174,13 @@ export class SsoService {
   }
 }
 
-function createProvider(config: ProviderConfig, now: () => number): IdentityProvider {
-  return config.type === 'nextcloud' ? new NextcloudProvider(config) : new OidcProvider(config, now);
+function createProvider(config: ProviderConfig, now: () => number, logger: Logger): IdentityProvider {
+  return config.type === 'nextcloud' ? new NextcloudProvider(config, logger) : new OidcProvider(config, now);
+}
+
+/** A Nextcloud provider's `sync_profile.displayname` can turn the display name off; OIDC providers always use it. */
+function usesDisplayName(config: ProviderConfig | undefined): boolean {
+  return config?.type !== 'nextcloud' || nextcloudDirectory(config).sync_profile.displayname;
 }
 
 /** Checks `state` first, then the provider's `error`, so only a reply to this browser's sign-in is believed. */
