@@ -4,15 +4,15 @@ export interface NginxOptions {
   /** Host name of public_baseurl, which nginx serves and the TLS certificate names. */
   publicHost: string;
   serverName: string;
-  /** Where Lattice listens, as `host:port`. */
+  /** Lattice's listen address, as `host:port`. */
   upstream: string;
   /** Largest request body, in bytes, so nginx does not refuse what Lattice accepts. */
   maxBodyBytes: number;
 }
 
 /**
- * An nginx server block: HTTP redirected to HTTPS, TLS with Let's Encrypt paths, and the paths
- * Lattice serves proxied to it. `listen 443 ssl http2` is the form nginx 1.22 (Debian 12) reads.
+ * Renders an nginx server block: HTTP redirected to HTTPS, TLS with Let's Encrypt paths, and the
+ * paths Lattice serves proxied to it. `listen 443 ssl http2` is the form nginx 1.22 (Debian 12) reads.
  */
 export function nginxServerBlock(options: NginxOptions): string {
   const proxy = `        proxy_pass http://${options.upstream};
@@ -101,7 +101,7 @@ export interface SystemdOptions {
   nodePath: string;
 }
 
-/** A systemd unit that runs Lattice as an unprivileged user with the sandboxing options systemd offers. */
+/** Renders a systemd unit that runs Lattice as an unprivileged user with systemd's sandboxing options. */
 export function systemdUnit(options: SystemdOptions): string {
   return `# systemd unit for Lattice, written by \`lattice generate-config --systemd\`.
 # Install: copy to /etc/systemd/system/lattice.service, then

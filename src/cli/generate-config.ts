@@ -72,7 +72,7 @@ export async function runGenerateConfig(flags: GenerateConfigFlags): Promise<num
   return 0;
 }
 
-/** Takes values from the flags and, on a terminal, asks for the rest; returns an error message when a value is missing or invalid. */
+/** Reads values from the flags and, on a terminal, prompts for the rest. Returns an error message when a value is missing or invalid. */
 async function gatherAnswers(flags: GenerateConfigFlags): Promise<Answers | string> {
   const interactive = process.stdin.isTTY === true;
   const prompter = interactive ? new Prompter() : undefined;
@@ -170,7 +170,7 @@ function writablePaths(config: LatticeConfig): string[] {
   return [...paths];
 }
 
-/** The steps after generation, with the exact Nextcloud registration command. */
+/** Formats the steps after generation, with the exact Nextcloud registration command. */
 function nextSteps(answers: Answers, config: LatticeConfig, configDir: string, outputPath: string): string {
   const callback = `${config.public_baseurl}${CALLBACK_PATH}`;
   const lines = [
@@ -208,7 +208,7 @@ function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-/** A path as written in the config: relative to the config folder when given relative to the working folder. */
+/** Converts a path given relative to the working folder into one relative to the config folder. */
 function pathFrom(configDir: string, path: string): string {
   return isAbsolute(path) ? path : relative(configDir, resolve(path)) || '.';
 }

@@ -2,9 +2,9 @@
 export interface CheckResult {
   status: 'pass' | 'fail' | 'warn' | 'skip';
   title: string;
-  /** What was found, such as the value that differs. */
+  /** The finding, such as the value that differs. */
   detail?: string;
-  /** What the operator should do; set on every failure and warning. */
+  /** The operator's next step, set on every failure and warning. */
   fix?: string;
 }
 
@@ -41,6 +41,6 @@ export async function fetchForCheck(url: string, init: RequestInit = {}): Promis
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
-  if ((error as Error).name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
+  if ((error as Error).name === 'TimeoutError') return `timed out after ${REQUEST_TIMEOUT_MS / 1000} s`;
   return (error as Error).message;
 }
