@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runCheck } from './check/index.js';
 import { runGenerateConfig } from './generate-config.js';
+import { runPortDb } from './port-db.js';
 import { runRegisterUser } from './register-user.js';
 import { runStart } from './start.js';
 import { runSyncDirectory } from './sync-directory.js';
@@ -26,6 +27,8 @@ Commands:
   register-user <localpart>  Create a local password account
       --password <text>        The password (or --password-file <path>; prompted for when absent)
       --admin                  Make the account a server admin
+  port-db --sqlite <path> --postgres <url>
+                             Copy a SQLite database into an empty PostgreSQL one (server stopped)
   sync-directory             Read every account mapped to a Nextcloud provider with provisioning
                              set once, apply the changes and print them
 
@@ -35,6 +38,8 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // port-db takes its own options (--sqlite, --postgres) and no config file.
+  if (argv[0] === 'port-db') return runPortDb(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
