@@ -57,8 +57,8 @@ export class LatticeMetrics {
         this.set(await sources.countEvents());
       },
     });
-    // NOTE: the database is one SQLite connection with a serialised writer, so there is no pool
-    // to report; a pool gauge belongs with a pooled backend.
+    // TODO: no database pool gauge. SQLite is one connection, and the PostgreSQL pool's counts
+    // are not exposed through the storage layer yet.
   }
 
   observeRequest(observation: RequestObservation): void {
