@@ -33,8 +33,19 @@ export interface PublicRoomsPage {
 
 const SUMMARY_STATE_TYPES = [
   'm.room.create', 'm.room.name', 'm.room.topic', 'm.room.canonical_alias', 'm.room.avatar',
-  'm.room.join_rules', 'm.room.history_visibility', 'm.room.guest_access',
+  'm.room.join_rules', 'm.room.history_visibility', 'm.room.guest_access', 'm.room.encryption',
 ];
+
+/** GET /room_summary: the directory entry plus version, encryption, restricted-join rooms and the viewer's membership. */
+export interface RoomSummary extends PublicRoomChunk {
+  room_version?: string;
+  encryption?: string;
+  allowed_room_ids?: string[];
+  membership?: string;
+}
+
+// Join rules under which anyone may preview a room before joining it, as the room summary API allows.
+const PREVIEWABLE_JOIN_RULES = ['public', 'knock', 'knock_restricted'];
 
 // The directory lists every published room of this server, so pages are slices of one sorted list.
 const MAX_PAGE_SIZE = 500;
@@ -78,6 +89,31 @@ export class PublicRoomDirectory {
       throw new MatrixError('M_FORBIDDEN', `${userId} lacks the power level to change the directory visibility of ${roomId}.`);
     }
     await this.events.setRoomPublic(roomId, visibility === 'public');
+  }
+
+  /**
+   * Summarises a room for a member of it (any membership) or, for rooms anyone may preview
+   * (a public or knock join rule, or world-readable history), for anyone. Other rooms are
+   * M_NOT_FOUND, so the response does not reveal that they exist.
+   */
+  async summary(roomId: string, viewerId: string | undefined): Promise<RoomSummary> {
+    const room = await this.events.getRoom(roomId);
+    const notFound = new MatrixError('M_NOT_FOUND', `Room ${roomId} not found, or it cannot be previewed without joining.`);
+    if (!room) throw notFound;
+    const membership = viewerId === undefined ? undefined : (await this.events.getMembership(roomId, viewerId))?.membership;
+    const chunk = await this.describe(roomId);
+    const previewable = PREVIEWABLE_JOIN_RULES.includes(chunk.join_rule ?? '') || chunk.world_readable;
+    if (!previewable && membership === undefined) throw notFound;
+
+    const summary: RoomSummary = { ...chunk, room_version: room.roomVersion };
+    const state = await this.events.getCurrentState(roomId, ['m.room.encryption', 'm.room.join_rules']);
+    const algorithm = (state.find((event) => event.type === 'm.room.encryption')?.json.content as { algorithm?: unknown } | undefined)?.algorithm;
+    if (algorithm === 'm.megolm.v1.aes-sha2') summary.encryption = algorithm;
+    const allow = (state.find((event) => event.type === 'm.room.join_rules')?.json.content as { allow?: unknown } | undefined)?.allow;
+    const allowedRooms = Array.isArray(allow) ? allow.map((entry) => (entry as { room_id?: unknown }).room_id).filter((id): id is string => typeof id === 'string') : [];
+    if (allowedRooms.length > 0) summary.allowed_room_ids = allowedRooms;
+    if (membership !== undefined) summary.membership = membership;
+    return summary;
   }
 
   private async describe(roomId: string): Promise<PublicRoomChunk> {

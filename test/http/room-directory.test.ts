@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { api } from '../support/client.js';
 import { createRoom, createUser, room, sendText, sync, type TestUser } from '../support/matrix.js';
 import { TestServer } from '../support/server.js';
+import { turnCredentials } from '../../src/http/routes/voip.js';
 
 const V3 = '/_matrix/client/v3';
 const tagsPath = (user: TestUser, roomId: string, tag?: string) =>
@@ -17,7 +18,7 @@ describe('tags, directories and small endpoints', () => {
   let publicRoom: string;
 
   before(async () => {
-    server = await TestServer.start({ config: { turn: { uris: ['turn:turn.example.test:3478?transport=udp'], shared_secret: 'turn-secret', user_lifetime_seconds: 600 } } });
+    server = await TestServer.start();
     [alice, bob, dave] = await Promise.all([createUser(server, 'alice'), createUser(server, 'bob'), createUser(server, 'dave')]);
     await api(server.baseUrl, 'PUT', `${V3}/profile/${encodeURIComponent(dave.userId)}/displayname`, { token: dave.token, body: { displayname: 'Dave 50%_Done' } });
     publicRoom = await createRoom(server, alice, { preset: 'public_chat', visibility: 'public', name: 'Lobby', topic: 'General talk', room_alias_name: 'lobby' });
@@ -130,22 +131,46 @@ describe('tags, directories and small endpoints', () => {
     assert.equal(missing.body.errcode, 'M_BAD_JSON');
   });
 
+  it('room summary previews public rooms', async () => {
+    const summaryPath = (target: string) => `/_matrix/client/v1/room_summary/${encodeURIComponent(target)}`;
+    const anonymous = await api<Record<string, any>>(server.baseUrl, 'GET', summaryPath('#lobby:localhost'));
+    assert.equal(anonymous.status, 200);
+    assert.equal(anonymous.body.room_id, publicRoom);
+    assert.equal(anonymous.body.name, 'Lobby');
+    assert.equal(anonymous.body.room_version, '11');
+    assert.equal(anonymous.body.membership, undefined);
+    const asMember = await api<Record<string, any>>(server.baseUrl, 'GET', summaryPath(publicRoom), { token: dave.token });
+    assert.equal(asMember.body.membership, 'join');
+
+    const privateRoom = await createRoom(server, alice, { name: 'Secret' });
+    const hidden = await api(server.baseUrl, 'GET', summaryPath(privateRoom), { token: bob.token });
+    assert.equal(hidden.status, 404);
+    assert.equal(hidden.body.errcode, 'M_NOT_FOUND');
+    const own = await api<Record<string, any>>(server.baseUrl, 'GET', summaryPath(privateRoom), { token: alice.token });
+    assert.equal(own.body.name, 'Secret');
+    const badAlias = await api(server.baseUrl, 'GET', summaryPath('#nope:localhost'));
+    assert.equal(badAlias.status, 404);
+    const invalid = await api(server.baseUrl, 'GET', summaryPath('lobby'));
+    assert.equal(invalid.status, 400);
+  });
+
   it('small endpoints answer as specified', async () => {
     assert.deepEqual((await api(server.baseUrl, 'GET', `${V3}/account/3pid`, { token: alice.token })).body, { threepids: [] });
     assert.deepEqual((await api(server.baseUrl, 'GET', `${V3}/thirdparty/protocols`, { token: alice.token })).body, {});
     assert.equal((await api(server.baseUrl, 'GET', `${V3}/account/3pid`)).status, 401);
   });
 
-  it('turn credentials follow coturn scheme', async () => {
-    const before = Math.floor(Date.now() / 1000);
-    const response = await api<{ username: string; password: string; uris: string[]; ttl: number }>(server.baseUrl, 'GET', `${V3}/voip/turnServer`, { token: alice.token });
+  it('turn server unconfigured returns empty', async () => {
+    const response = await api(server.baseUrl, 'GET', `${V3}/voip/turnServer`, { token: alice.token });
     assert.equal(response.status, 200);
-    assert.deepEqual(response.body.uris, ['turn:turn.example.test:3478?transport=udp']);
-    assert.equal(response.body.ttl, 600);
-    const [expiry, userId] = response.body.username.split(/:(.*)/s);
-    assert.equal(userId, alice.userId);
-    assert.ok(Number(expiry) >= before + 600);
-    assert.equal(response.body.password, createHmac('sha1', 'turn-secret').update(response.body.username).digest('base64'));
+    assert.deepEqual(response.body, {});
+  });
+
+  it('turn credentials follow coturn scheme', () => {
+    const nowMs = 1_700_000_000_500;
+    const { username, password } = turnCredentials('@alice:localhost', 'turn-secret', 600, nowMs);
+    assert.equal(username, '1700000600:@alice:localhost');
+    assert.equal(password, createHmac('sha1', 'turn-secret').update(username).digest('base64'));
   });
 
   it('context returns surrounding events', async () => {
@@ -171,22 +196,5 @@ describe('tags, directories and small endpoints', () => {
     assert.equal(missing.body.errcode, 'M_NOT_FOUND');
     const badFilter = await api(server.baseUrl, 'GET', `${room(roomId)}/context/${encodeURIComponent(ids[2] as string)}?filter=nope`, { token: alice.token });
     assert.equal(badFilter.status, 400);
-  });
-});
-
-describe('turn server unconfigured', () => {
-  let server: TestServer;
-  let alice: TestUser;
-
-  before(async () => {
-    server = await TestServer.start();
-    alice = await createUser(server, 'alice');
-  });
-  after(async () => server.dispose());
-
-  it('returns an empty object', async () => {
-    const response = await api(server.baseUrl, 'GET', `${V3}/voip/turnServer`, { token: alice.token });
-    assert.equal(response.status, 200);
-    assert.deepEqual(response.body, {});
   });
 });

@@ -68,7 +68,9 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerNotificationRoutes(app, { notifications: services.notifications });
   registerPresenceRoutes(app, { presence: services.ephemeral.presence, userExists: async (userId) => (await storage.users.get(userId)) !== undefined });
   registerTagRoutes(app, { accountData: storage.accountData, notifyUser: (userId, position) => services.notifier.notifyUser(userId, position) });
-  registerPublicRoomRoutes(app, { publicRooms: services.directory.publicRooms, serverName: config.server_name });
+  registerPublicRoomRoutes(app, {
+    publicRooms: services.directory.publicRooms, serverName: config.server_name, resolveAlias: async (alias) => (await storage.aliases.resolve(alias))?.roomId,
+  });
   registerUserDirectoryRoutes(app, { users: services.directory.users });
   registerAccount3pidRoutes(app, { threepids: storage.threepids });
   registerThirdPartyRoutes(app);

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { invalidParam } from '../../core/errors.js';
+import { MatrixError, invalidParam } from '../../core/errors.js';
+import { isValidRoomAlias } from '../../core/index.js';
 import type { PublicRoomDirectory, PublicRoomsRequest } from '../../directory/public-rooms.js';
 import { requireSession } from '../auth.js';
 import { checkRoomId } from './rooms.js';
@@ -8,6 +9,8 @@ import { checkRoomId } from './rooms.js';
 export interface PublicRoomRouteDeps {
   publicRooms: PublicRoomDirectory;
   serverName: string;
+  /** Resolves a local alias to its room id, or undefined when the alias does not exist. */
+  resolveAlias: (alias: string) => Promise<string | undefined>;
 }
 
 const ListQuery = Type.Object({
@@ -52,6 +55,21 @@ export function registerPublicRoomRoutes(app: FastifyInstance, deps: PublicRoomR
       return list({ limit, since, searchTerm: filter?.generic_search_term, roomTypes: filter?.room_types });
     },
   );
+
+  /** GET /_matrix/client/v1/room_summary/{roomIdOrAlias}: a room's summary, for previews before joining. */
+  app.get<{ Params: { roomIdOrAlias: string } }>('/_matrix/client/v1/room_summary/:roomIdOrAlias', { config: { auth: 'optional' } }, async (request) => {
+    const target = request.params.roomIdOrAlias;
+    let roomId: string;
+    if (target.startsWith('#')) {
+      if (!isValidRoomAlias(target)) throw invalidParam(`"${target}" is not a valid room alias.`);
+      const resolved = await deps.resolveAlias(target);
+      if (resolved === undefined) throw new MatrixError('M_NOT_FOUND', `The room alias ${target} does not exist.`);
+      roomId = resolved;
+    } else {
+      roomId = checkRoomId(target);
+    }
+    return deps.publicRooms.summary(roomId, request.session?.userId);
+  });
 
   /** GET /_matrix/client/v3/directory/list/room/{roomId}: whether the room is published. */
   app.get<{ Params: { roomId: string } }>('/_matrix/client/v3/directory/list/room/:roomId', async (request) => {
