@@ -93,7 +93,7 @@ export const roomPath = (roomId: string) => `/_matrix/client/v3/rooms/${encodeUR
 
 let transactionCounter = 0;
 
-/** A transaction id unique within this process, for PUT /send. */
+/** Returns a transaction id unique within this process, for PUT /send. */
 export function nextTxnId(): string {
   transactionCounter += 1;
   return `bench-${process.pid}-${transactionCounter}`;

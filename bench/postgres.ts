@@ -135,7 +135,7 @@ class PrivateCluster {
   }
 }
 
-/** The folder of initdb and pg_ctl: the newest /usr/lib/postgresql/<version>/bin, else /usr/local/bin. */
+/** Finds the folder of initdb and pg_ctl: the newest /usr/lib/postgresql/<version>/bin, else /usr/local/bin. */
 function findPostgresBin(): string {
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
   for (const version of versions) {
@@ -146,7 +146,7 @@ function findPostgresBin(): string {
   throw new Error('initdb was not found under /usr/lib/postgresql/*/bin or /usr/local/bin; install PostgreSQL or pass --postgres-url');
 }
 
-/** The numeric user or group id of the `postgres` system user, which the Debian package creates. */
+/** Looks up the numeric user or group id of the `postgres` system user, which the Debian package creates. */
 function postgresId(flag: '-u' | '-g'): number {
   let id = Number.NaN;
   try {

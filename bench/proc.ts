@@ -45,7 +45,7 @@ function git(root: string, args: string[]): string {
   }
 }
 
-/** The 1-minute load average from /proc/loadavg; NaN where /proc is absent. */
+/** Reads the 1-minute load average from /proc/loadavg; returns NaN where /proc is absent. */
 export function loadAverage(): number {
   try {
     return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);

@@ -113,7 +113,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     '#### Targets',
     '',
-    markdownTable(['target', 'limit', 'measured', 'met'], results.targets.map((t) => [t.name, t.limit, t.measured, t.met === undefined ? 'not measured' : t.met ? 'yes' : 'NO'])),
+    markdownTable(['target', 'limit', 'measured', 'met'], results.targets.map((t) => [t.name, t.limit, t.measured, verdict(t.met)])),
   ];
   if (results.startup) parts.push('', ...startupSection(results));
   if (results.throughput) parts.push('', ...throughputSection(results.throughput));
@@ -122,6 +122,11 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.joinStorm) parts.push('', ...joinStormSection(results.joinStorm));
   if (results.growth.length > 0) parts.push('', ...growthSection(results.growth));
   return `${parts.join('\n')}\n`;
+}
+
+function verdict(met: boolean | undefined): string {
+  if (met === undefined) return 'not measured';
+  return met ? 'yes' : 'NO';
 }
 
 const load = (cost: { loadAverageBefore: number; loadAverageAfter: number }) => `${formatNumber(cost.loadAverageBefore, 2)} / ${formatNumber(cost.loadAverageAfter, 2)}`;
@@ -154,7 +159,7 @@ function throughputSection(rows: ThroughputResult[]): string[] {
 
 function latencySection(rows: LatencyResult[]): string[] {
   return [
-    '#### Delivery latency (send answer to long-polling /sync)',
+    '#### Delivery latency (send response to long-polling /sync)',
     '',
     markdownTable(
       ['receivers', 'rate target/achieved', 'delivered/sent', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'missing', 'server CPU ms/event', 'peak RSS MB', 'load before / after'],

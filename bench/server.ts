@@ -12,9 +12,9 @@ import type { BenchDatabase, DatabaseProvider } from './postgres.js';
 export const ROOT = new URL('..', import.meta.url).pathname;
 
 /**
- * How the server process runs: `build` compiles src/ with tsc into a temporary folder and runs
- * plain JavaScript, as `npm start` does; `tsx` runs the TypeScript sources through the tsx loader,
- * which adds the loader's start-up time and memory to every figure.
+ * How the server process runs. `build` compiles src/ with tsc into a temporary folder and runs
+ * plain JavaScript, as `npm start` does. `tsx` runs the TypeScript sources through the tsx
+ * loader, which adds the loader's start-up time and memory to every figure.
  */
 export type ServerRuntime = 'build' | 'tsx';
 
@@ -48,7 +48,7 @@ export async function prepareBuild(runtime: ServerRuntime): Promise<ServerBuild>
   const outDir = join(dir, 'dist');
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
   const { code, output } = await run(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir, '--tsBuildInfoFile', join(outDir, '.tsbuildinfo')]);
-  // tsc still writes JavaScript when it reports type errors; the run goes on but says so.
+  // tsc still writes JavaScript when it reports type errors, so the run goes on with a warning.
   if (code !== 0) process.stderr.write(`bench: tsc reported errors while compiling src/; running the emitted JavaScript anyway:\n${output.slice(0, 2000)}\n`);
   // The compiled files resolve their packages through this link and load as ES modules through package.json.
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -66,7 +66,7 @@ export class LatticeProcess {
     readonly configPath: string,
     readonly serverName: string,
     private readonly child: ChildProcess,
-    /** Milliseconds from spawning the process to the first 200 answer to GET /_matrix/client/versions. */
+    /** Milliseconds from spawning the process to the first 200 response to GET /_matrix/client/versions. */
     readonly startupMs: number,
     readonly sharedSecretConfigured: boolean,
     private readonly build: ServerBuild,
@@ -107,7 +107,7 @@ export class LatticeProcess {
     if (code !== 0) throw new Error(`lattice register-user ${localpart} failed with exit code ${code}: ${output.trim()}`);
   }
 
-  /** The last lines the server logged, for error messages. */
+  /** Returns the last lines the server logged, for error messages. */
   recentLogs(): string {
     return this.logTail.slice(-20).join('\n');
   }
@@ -150,7 +150,7 @@ async function writeConfig(dir: string, port: number, database: BenchDatabase, o
   return { configPath, sharedSecretConfigured };
 }
 
-/** Asks Lattice's own config parser whether this checkout knows `registration_shared_secret`. */
+/** Asks Lattice's own config parser whether this checkout accepts `registration_shared_secret`. */
 async function configAcceptsSharedSecret(config: Record<string, unknown>, dir: string): Promise<boolean> {
   const { parseConfig } = await import('../src/config/load.js');
   try {
@@ -164,7 +164,7 @@ async function configAcceptsSharedSecret(config: Record<string, unknown>, dir: s
 async function waitForVersions(baseUrl: string, child: ChildProcess, started: number, logTail: string[]): Promise<number> {
   const deadline = started + 30_000;
   while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before answering /versions:\n${logTail.slice(-20).join('\n')}`);
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before responding to /versions:\n${logTail.slice(-20).join('\n')}`);
     try {
       const response = await request(`${baseUrl}/_matrix/client/versions`, { headersTimeout: 2000, bodyTimeout: 2000 });
       await response.body.text();
@@ -175,7 +175,7 @@ async function waitForVersions(baseUrl: string, child: ChildProcess, started: nu
     await sleep(5);
   }
   child.kill('SIGKILL');
-  throw new Error(`the server did not answer /versions within 30 s:\n${logTail.slice(-20).join('\n')}`);
+  throw new Error(`the server did not respond to /versions within 30 s:\n${logTail.slice(-20).join('\n')}`);
 }
 
 function collectLines(child: ChildProcess, lines: string[]): void {

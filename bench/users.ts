@@ -8,7 +8,7 @@ export interface BenchUser {
   token: string;
 }
 
-/** Where the bench gets its accounts from. */
+/** A source of accounts for the bench. */
 export interface UserSource {
   /** One line for the report, such as "shared-secret registration". */
   readonly description: string;
@@ -50,7 +50,7 @@ export class SharedSecretUsers implements UserSource {
   }
 }
 
-/** The `mac` field of a shared-secret registration, as hex HMAC-SHA1 over NUL-separated fields. */
+/** Computes the `mac` field of a shared-secret registration, as hex HMAC-SHA1 over NUL-separated fields. */
 export function sharedSecretMac(secret: string, nonce: string, username: string, password: string, admin: boolean): string {
   return createHmac('sha1', secret).update([nonce, username, password, admin ? 'admin' : 'notadmin'].join('\0')).digest('hex');
 }

@@ -2,7 +2,7 @@ import { mapLimit, type MatrixHttp } from '../http.js';
 import { loadAverage, readCpuMs, RssSampler } from '../proc.js';
 import type { UserPool } from '../users.js';
 
-/** What every scenario is given: the target, its accounts and, when known, the server's process id. */
+/** Inputs of every scenario: the target, its accounts and, when known, the server's process id. */
 export interface ScenarioContext {
   http: MatrixHttp;
   baseUrl: string;

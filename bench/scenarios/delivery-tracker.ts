@@ -1,6 +1,6 @@
 /**
- * Matches send answers to /sync arrivals by event id and records the delay between them. An
- * event can reach a receiver's /sync before its sender has read the PUT answer; such events
+ * Matches send responses to /sync arrivals by event id and records the delay between them. An
+ * event can reach a receiver's /sync before its sender has read the PUT response; such events
  * count as a delay of 0 and are counted in `beforeAck`.
  */
 export class DeliveryTracker {
@@ -9,7 +9,7 @@ export class DeliveryTracker {
   private readonly acknowledged = new Map<string, number>();
   private readonly arrivedFirst = new Set<string>();
 
-  /** Records the time the send of `eventId` was answered. */
+  /** Records the time the send of `eventId` received its response. */
   onAck(eventId: string, at: number): void {
     if (this.arrivedFirst.delete(eventId)) {
       this.latencies.push(0);

@@ -19,7 +19,7 @@ export interface InitialSyncOptions {
 export interface InitialSyncResult {
   rooms: number;
   historyPerRoom: number;
-  /** Rooms in the initial /sync answer; fewer than `rooms` means the server left some out. */
+  /** Rooms in the initial /sync response; fewer than `rooms` means the server left some out. */
   roomsReturned: number;
   initialMs: { median: number; min: number; samples: number[] };
   initialBytes: number;

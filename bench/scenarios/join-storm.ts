@@ -22,7 +22,7 @@ export interface JoinStormResult {
   serverCpuMsPerJoin: number | undefined;
 }
 
-/** A join storm: all users send POST /join to one new public room at the same moment. */
+/** Runs a join storm: all users send POST /join to one new public room at the same moment. */
 export async function runJoinStorm(context: ScenarioContext, options: JoinStormOptions): Promise<JoinStormResult[]> {
   const results: JoinStormResult[] = [];
   for (const size of options.sizes) {

@@ -27,25 +27,25 @@ export interface LatencyResult {
   /** Acknowledged events that no /sync returned within the grace period. */
   missing: number;
   beforeAck: number;
-  /** /sync answers whose timeline was cut short, which can hide events from the receiver. */
+  /** /sync responses whose timeline was cut short, which can hide events from the receiver. */
   limitedTimelines: number;
   errors: number;
   firstError?: string;
-  /** Time from a send's answer to the event's arrival in the receiver's long-polling /sync, in milliseconds. */
+  /** Time from a send's response to the event's arrival in the receiver's long-polling /sync, in milliseconds. */
   deliveryMs: Summary;
   sendMs: Summary;
   cost: ServerCost;
   serverCpuMsPerEvent: number | undefined;
 }
 
-// Sends beyond this many unanswered requests wait, so an overloaded server is not buried in requests.
+// Sends beyond this many requests without a response wait, so an overloaded server is not buried in requests.
 const MAX_IN_FLIGHT = 256;
 const LONG_POLL_TIMEOUT_MS = 30_000;
 const GRACE_MS = 3_000;
 
 /**
  * Delivery latency: each receiver owns one room and keeps one /sync long-poll open at all times;
- * the senders join those rooms and send at a fixed total rate (open loop, so a slow answer does
+ * the senders join those rooms and send at a fixed total rate (open loop, so a slow response does
  * not lower the offered load).
  */
 export async function runLatency(context: ScenarioContext, options: LatencyOptions): Promise<LatencyResult[]> {

@@ -4,7 +4,7 @@ import { LatticeProcess, type LaunchOptions, type ServerBuild } from '../server.
 import { median } from '../stats.js';
 
 export interface StartupResult {
-  /** Milliseconds from spawning the process to the first 200 answer to GET /versions, on a new database. */
+  /** Milliseconds from spawning the process to the first 200 response to GET /versions, on a new database. */
   freshMs: { median: number; min: number; samples: number[] };
   /** The same on the database a previous start created, so migrations and key generation are skipped. */
   restartMs: { median: number; min: number; samples: number[] };
@@ -12,7 +12,7 @@ export interface StartupResult {
   idleRssMB: { median: number; max: number; samples: number[] };
 }
 
-// The idle RSS is read this long after /versions first answers, once start-up work has settled.
+// The idle RSS is read this long after /versions first responds, once start-up work has settled.
 const IDLE_SETTLE_MS = 1000;
 
 /** Starts and stops Lattice `repeats` times on new databases and again on each one's existing database. */

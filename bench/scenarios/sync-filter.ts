@@ -1,6 +1,6 @@
 /**
  * The filter the latency receivers sync with: the timeline only, lazy-loaded members and no
- * presence or account data, so each long-poll answer carries just the new messages.
+ * presence or account data, so each long-poll response carries just the new messages.
  */
 export const LONG_POLL_FILTER = JSON.stringify({
   room: { timeline: { limit: 100 }, state: { lazy_load_members: true }, account_data: { not_types: ['*'] } },
@@ -22,7 +22,7 @@ export function syncPath(options: { since?: string; timeoutMs?: number; filter?:
   return `/_matrix/client/v3/sync${text ? `?${text}` : ''}`;
 }
 
-/** Event ids of every joined room's timeline in a /sync answer. */
+/** Event ids of every joined room's timeline in a /sync response. */
 export function timelineEventIds(body: SyncResponseBody): string[] {
   const ids: string[] = [];
   for (const room of Object.values(body.rooms?.join ?? {})) {

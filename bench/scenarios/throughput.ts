@@ -19,7 +19,7 @@ export interface ThroughputResult {
   errors: number;
   firstError?: string;
   eventsPerSecond: number;
-  /** Time from sending PUT /send to its answer, in milliseconds. */
+  /** Time from sending PUT /send to its response, in milliseconds. */
   sendMs: Summary;
   cost: ServerCost;
   serverCpuMsPerEvent: number | undefined;
