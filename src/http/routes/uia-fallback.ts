@@ -30,7 +30,7 @@ export const FALLBACK_DONE_PATH = `${FALLBACK_PATH}/done`;
  */
 const FALLBACK_COOKIE = 'lattice_uia_sso';
 
-/** The spec's completion script: tells the client that opened the page that the stage is done. */
+/** The spec's completion script, which notifies the client that opened the page that the stage is done. */
 const AUTH_DONE_SCRIPT = [
   'if (window.onAuthDone) {',
   '  window.onAuthDone();',
@@ -39,7 +39,7 @@ const AUTH_DONE_SCRIPT = [
   '}',
 ].join('\n');
 
-/** What each protected request does, in words for the confirmation page. */
+/** Descriptions of each protected request for the confirmation page, by UIA purpose. */
 const PURPOSES: Record<string, string> = {
   'delete-devices': 'remove devices from your account',
   'cross-signing': 'replace the cross-signing keys of your account',
@@ -47,8 +47,8 @@ const PURPOSES: Record<string, string> = {
 
 export function registerUiaFallbackRoutes(app: FastifyInstance, deps: UiaFallbackRouteDeps): void {
   /**
-   * GET /_matrix/client/v3/auth/m.login.sso/fallback/web: says what the client is about to do and
-   * links to a new single sign-on whose result returns to the done page below.
+   * GET /_matrix/client/v3/auth/m.login.sso/fallback/web: describes what the client is about to do
+   * and links to a new single sign-on whose result returns to the done page below.
    */
   app.get<FallbackRequest>(FALLBACK_PATH, async (request, reply) => {
     const session = request.query.session ?? '';
@@ -67,7 +67,7 @@ export function registerUiaFallbackRoutes(app: FastifyInstance, deps: UiaFallbac
     }, deps.frameAncestors);
   });
 
-  /** GET …/fallback/web/done: the end of the new sign-in; completes the stage and tells the client. */
+  /** GET …/fallback/web/done: the end of the new sign-in, which completes the stage and notifies the client. */
   app.get<FallbackRequest>(FALLBACK_DONE_PATH, async (request, reply) => {
     const session = request.query.session ?? '';
     // The state cookie is single-use, like the SSO state cookie.
