@@ -157,6 +157,7 @@ function checkMediaParams(params: MediaParams): MediaParams {
   return params;
 }
 
+// NOTE: Range requests are not honoured; a client seeking in a long video downloads from the start.
 function sendFile(reply: FastifyReply, file: MediaFile, fileName: string | undefined): FastifyReply {
   return reply.headers({ ...mediaHeaders(file.contentType, fileName), 'content-length': String(file.sizeBytes) }).send(file.stream);
 }
