@@ -42,12 +42,16 @@ export function createEphemeralServices(deps: EphemeralDeps): EphemeralServices 
     notifyRoom: (roomId, position) => notifier.notifyRoomEvent(roomId, position),
     notifyUser: (userId, position) => notifier.notifyUser(userId, position),
   });
+  const presence = createPresenceService(deps);
   return {
     typing,
     receipts,
-    presence: createPresenceService(deps),
+    presence,
     roomEphemeral: new RoomEphemeral(typing, receipts),
-    close: () => typing.close(),
+    close: () => {
+      typing.close();
+      presence.close();
+    },
   };
 }
 
@@ -56,6 +60,7 @@ function createPresenceService(deps: EphemeralDeps): PresenceService {
   const joinedRooms = async (userId: string) => (await storage.events.getRoomsForUser(userId, ['join'])).map((room) => room.roomId);
   return new PresenceService({
     enabled: deps.presenceEnabled,
+    onError: (error, userId) => deps.logger.error({ err: error, userId }, 'could not mark a user offline'),
     allocatePosition: () => allocateEphemeralPosition(storage.db),
     async notifyPresence(userId, position) {
       for (const roomId of await joinedRooms(userId)) notifier.notifyRoomEvent(roomId, position);

@@ -2,7 +2,8 @@
  * Presence: whether users are online, idle (`unavailable`) or offline, with an optional status
  * message. States are held in memory and forgotten on restart, when every user is offline again.
  * NOTE: several processes sharing one database each see only the presence set through them.
- * TODO: users who stop syncing stay online; an idle timeout should move them to unavailable and offline.
+ * Users whose clients stop syncing go offline after a while; going idle (`unavailable`) is the
+ * client's call, through `set_presence` or PUT /presence.
  */
 import { invalidParam } from '../core/errors.js';
 
@@ -24,6 +25,9 @@ export interface PresenceServiceDeps {
   notifyPresence: (userId: string, position: number) => Promise<void>;
   /** The users who share a joined room with the user, the user included. */
   usersSharingRooms: (userId: string) => Promise<Set<string>>;
+  onError: (error: unknown, userId: string) => void;
+  /** How often to look for users who stopped syncing, in ms; 0 disables the timer (tests call sweep()). */
+  sweepIntervalMs?: number;
   now?: () => number;
 }
 
@@ -37,13 +41,42 @@ interface StoredPresence {
 // A user active within the last minute counts as `currently_active`.
 const CURRENTLY_ACTIVE_MS = 60_000;
 
+// A client keeps a /sync open for at most 5 minutes (the server's cap on `timeout`), so a user
+// not seen for 6 minutes has no client syncing.
+export const OFFLINE_AFTER_MS = 6 * 60_000;
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
 /** Sets, reads and syncs presence; with presence disabled, everyone reads as offline and nothing is sent. */
 export class PresenceService {
   private readonly states = new Map<string, StoredPresence>();
   private readonly now: () => number;
+  private readonly sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: PresenceServiceDeps) {
     this.now = deps.now ?? Date.now;
+    const interval = deps.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    if (deps.enabled && interval > 0) {
+      this.sweepTimer = setInterval(() => void this.sweep(), interval);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** Marks offline every user not seen for OFFLINE_AFTER_MS, keeping their status message. */
+  async sweep(): Promise<void> {
+    const cutoff = this.now() - OFFLINE_AFTER_MS;
+    for (const [userId, state] of [...this.states]) {
+      if (state.presence === 'offline' || state.lastActiveTs >= cutoff) continue;
+      try {
+        await this.store(userId, 'offline', state.statusMsg, state.lastActiveTs);
+      } catch (error) {
+        this.deps.onError(error, userId);
+      }
+    }
+  }
+
+  /** Stops the offline sweep, for shutdown. */
+  close(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
   }
 
   get enabled(): boolean {
@@ -107,9 +140,9 @@ export class PresenceService {
     return events;
   }
 
-  private async store(userId: string, presence: PresenceState, statusMsg: string | undefined): Promise<void> {
+  private async store(userId: string, presence: PresenceState, statusMsg: string | undefined, lastActiveTs = this.now()): Promise<void> {
     const position = await this.deps.allocatePosition();
-    this.states.set(userId, { presence, statusMsg, lastActiveTs: this.now(), position });
+    this.states.set(userId, { presence, statusMsg, lastActiveTs, position });
     await this.deps.notifyPresence(userId, position);
   }
 
