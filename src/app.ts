@@ -54,6 +54,7 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
     registerRoutes: (instance) => registerApiRoutes(instance, { config, services }),
   });
 
+  const handlers = trackRunningHandlers(app);
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const bound = app.server.address();
   const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.listen.host, port: config.listen.port };
@@ -75,6 +76,7 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
       services.notifier.releaseAll();
       await services.nextcloud.sync.stop();
       await closeHttp(app);
+      await handlers.drained(HANDLER_DRAIN_TIMEOUT_MS);
       await metricsListener?.close();
       services.close();
       await relay?.close();
@@ -96,4 +98,41 @@ async function closeHttp(app: FastifyInstance): Promise<void> {
   } finally {
     clearInterval(sweep);
   }
+}
+
+// Longest wait at shutdown for handlers whose client went away; past it the database closes anyway.
+const HANDLER_DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Counts requests whose handler has not finished. Fastify's close waits for open connections,
+ * but a client that aborts (a /sync it stopped) closes its connection while the handler still
+ * runs queries; closing the database under it would fail them. onSend runs when the handler
+ * finishes even for an aborted request, and onResponse covers replies that skip onSend.
+ */
+function trackRunningHandlers(app: FastifyInstance): { drained(timeoutMs: number): Promise<void> } {
+  const running = new Set<object>();
+  let onIdle: (() => void) | undefined;
+  const finish = async (request: object) => {
+    if (running.delete(request) && running.size === 0) onIdle?.();
+  };
+  app.addHook('onRequest', async (request) => {
+    running.add(request);
+  });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    await finish(request);
+    return payload;
+  });
+  app.addHook('onResponse', async (request) => finish(request));
+  return {
+    async drained(timeoutMs) {
+      if (running.size === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
 }
