@@ -131,6 +131,9 @@ export class PresenceService {
    */
   async eventsFor(userId: string, since: number | undefined, upTo: number): Promise<Array<{ type: 'm.presence'; sender: string; content: PresenceContent }>> {
     if (!this.deps.enabled || this.states.size === 0) return [];
+    // Most syncs follow no presence change, and finding who shares a room costs a query per room.
+    const changed = [...this.states.values()].some((state) => state.position <= upTo && (since === undefined || state.position > since));
+    if (!changed) return [];
     const events: Array<{ type: 'm.presence'; sender: string; content: PresenceContent }> = [];
     for (const other of await this.deps.usersSharingRooms(userId)) {
       const state = this.states.get(other);
