@@ -192,6 +192,12 @@ export class NextcloudEmulator {
     this.state.groups.get(gid)?.members.add(user.uid);
   }
 
+  /** Takes the user out of the group, as `occ group:removeuser` does. */
+  removeUserFromGroup(userId: string, gid: string): void {
+    const user = this.requireUser(userId);
+    this.state.groups.get(gid)?.members.delete(user.uid);
+  }
+
   /** Makes the OCS `quota` field an empty array, as Nextcloud reports it after a storage error. */
   setQuotaArray(userId: string, enabled = true): void {
     this.requireUser(userId).quotaAsArray = enabled;
