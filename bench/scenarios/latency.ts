@@ -69,8 +69,8 @@ async function measure(context: ScenarioContext, options: LatencyOptions, sender
   const tracker = new DeliveryTracker();
   const syncHttp = new MatrixHttp(context.baseUrl, receivers.length + 4);
   const stop = new AbortController();
-  // Every receiver's pending request listens on this one signal.
-  setMaxListeners(receivers.length + 10, stop.signal);
+  // Every receiver's pending request, and undici inside it, listens on this one signal.
+  setMaxListeners(0, stop.signal);
   const receiveStats = { limited: 0, errors: 0, firstError: undefined as string | undefined };
   try {
     const started = receivers.map((receiver) => startReceiver(syncHttp, receiver, tracker, stop.signal, receiveStats));
