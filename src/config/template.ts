@@ -61,7 +61,9 @@ ${providersText(options)}
   # URL prefixes of web clients that may receive a login token without a confirmation page.
   client_allowlist: []
 
-  # Copy the display name from the identity provider at every sign-in, not only the first.
+  # Copy the display name from the identity provider at every sign-in, not only the first. For
+  # a Nextcloud provider this applies while its sync_profile.displayname is true, and also to
+  # each directory sync pass.
   update_profile_on_login: false
 
   # Origins that may show the sign-in pages and a hosted web client in a frame, such as a
@@ -119,7 +121,8 @@ function providersText(options: ConfigTemplateOptions): string {
   #    type: nextcloud
   #    url: https://cloud.example.com
   #    client_id: <client identifier shown by Nextcloud>
-  #    client_secret_path: ./data/nextcloud-client-secret`;
+  #    client_secret_path: ./data/nextcloud-client-secret
+${NEXTCLOUD_DIRECTORY_TEXT}`;
   }
   return `  providers:
     - id: nextcloud
@@ -127,5 +130,29 @@ function providersText(options: ConfigTemplateOptions): string {
       type: nextcloud
       url: ${nextcloud.url}
       client_id: ${JSON.stringify(nextcloud.clientId)}
-      client_secret_path: ${nextcloud.clientSecretPath}`;
+      client_secret_path: ${nextcloud.clientSecretPath}
+${NEXTCLOUD_DIRECTORY_TEXT}`;
 }
+
+/** The optional keys of a Nextcloud provider beyond sign-in, commented out at their defaults. */
+const NEXTCLOUD_DIRECTORY_TEXT = `  #    # Which profile fields follow Nextcloud. displayname: the name is copied when the account
+  #    # is created, and later changes follow only with update_profile_on_login: true; false never
+  #    # uses Nextcloud's name. avatar: an uploaded picture is imported at the first sign-in and
+  #    # whenever it changes (generated initials are not). email: the address is listed by
+  #    # /account/3pid and updated at every sign-in.
+  #    sync_profile: {displayname: true, avatar: true, email: true}
+  #    # Nextcloud group ids whose members may sign in; unset lets every account in.
+  #    allowed_groups: [staff]
+  #    # Rooms (ids or aliases) that members of a group are put in at sign-in and that they leave
+  #    # once removed from the group. An invite-only room is entered through an invitation from
+  #    # its creator, who must still be in the room with the power to invite.
+  #    group_rooms: {staff: ["#staff:example.com"]}
+  #    group_rooms_mode: join        # or invite
+  #    # Members of these groups are server admins; removal from the group revokes it.
+  #    admin_groups: []
+  #    # Directory sync through the provisioning API, with an app password of a Nextcloud admin
+  #    # (occ user:auth-tokens:add admin). Disabled accounts are locked, deleted ones deactivated.
+  #    provisioning:
+  #      admin_user: admin
+  #      app_password_path: ./data/nextcloud-admin-app-password
+  #      interval_seconds: 900`;
