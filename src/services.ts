@@ -2,8 +2,10 @@ import { hkdfSync } from 'node:crypto';
 import { createAdminServices, type AdminServices } from './admin/index.js';
 import type { LatticeConfig } from './config/schema.js';
 import type { SigningKey } from './core/signing-key.js';
+import { createE2eeServices, type E2eeServices } from './e2ee/index.js';
 import { createEphemeralServices, type EphemeralServices } from './ephemeral/index.js';
 import { AccountService } from './identity/accounts.js';
+import { verifyPassword } from './identity/secrets.js';
 import { SsoService } from './identity/sso/service.js';
 import type { Logger } from './logging.js';
 import { ProfileService } from './profile/profile-service.js';
@@ -36,6 +38,7 @@ export interface ServiceContext {
 export interface Services {
   admin: AdminServices;
   accounts: AccountService;
+  e2ee: E2eeServices;
   sso: SsoService;
   profiles: ProfileService;
   pushRules: PushRuleService;
@@ -59,8 +62,24 @@ export interface Services {
 /** Builds every service with the narrow dependencies it needs, passed in explicitly. */
 export function createServices(context: ServiceContext): Services {
   const { config, storage, logger } = context;
-  const accounts = new AccountService({ users: storage.users, devices: storage.devices, serverName: config.server_name, logger });
   const notifier = new SyncNotifier();
+  const e2ee = createE2eeServices({
+    db: storage.db,
+    devices: storage.devices,
+    deleteDevice: (userId, deviceId) => accounts.deleteDevice(userId, deviceId),
+    passwords: {
+      hasPassword: async (userId) => Boolean((await storage.users.get(userId))?.passwordHash),
+      checkPassword: async (userId, password) => {
+        const hash = (await storage.users.get(userId))?.passwordHash;
+        return hash ? verifyPassword(password, hash) : false;
+      },
+    },
+    notifier,
+    serverName: config.server_name,
+    logger,
+  });
+  // Device creations and deletions (login, logout, admin) go through e2ee's view of the store.
+  const accounts = new AccountService({ users: storage.users, devices: e2ee.observeDevices(storage.devices), serverName: config.server_name, logger });
   const writer = new RoomWriter({
     events: storage.events, notifier, serverName: config.server_name, signingKey: context.signingKey, logger: logger.child({ component: 'rooms' }),
   });
@@ -83,6 +102,7 @@ export function createServices(context: ServiceContext): Services {
     accountData: storage.accountData,
     rooms: new RoomSyncBuilder(storage.events, storage.accountData, formatter, unread, ephemeral.roomEphemeral),
     notifier,
+    e2ee: e2ee.sync,
     presence: ephemeral.presence,
     logger: logger.child({ component: 'sync' }),
   });
@@ -114,7 +134,7 @@ export function createServices(context: ServiceContext): Services {
     logger: logger.child({ component: 'sso' }),
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
-  return { admin, accounts, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
+  return { admin, accounts, e2ee, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
     nextcloud,
     directory: createDirectoryServices(storage),

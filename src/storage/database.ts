@@ -5,6 +5,7 @@ import { openPostgres } from './dialect/postgres.js';
 import { openSqlite } from './dialect/sqlite.js';
 import * as initial from './migrations/001-initial.js';
 import * as media from './migrations/002-media.js';
+import * as e2ee from './migrations/003-e2ee.js';
 import * as threepids from './migrations/004-threepids.js';
 import * as directorySync from './migrations/005-directory-sync.js';
 import type { DatabaseSchema } from './schema.js';
@@ -15,6 +16,7 @@ export type Db = Kysely<DatabaseSchema>;
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-media': media,
+  '003-e2ee': e2ee,
   '004-threepids': threepids,
   '005-directory-sync': directorySync,
 };

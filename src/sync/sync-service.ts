@@ -28,6 +28,7 @@ export interface SyncResponse {
   to_device: { events: unknown[] };
   device_lists: { changed: string[]; left: string[] };
   device_one_time_keys_count: Record<string, number>;
+  device_unused_fallback_key_types: string[];
 }
 
 /** Supplies the effective push rules, which clients expect in the first sync's account data. */
@@ -41,6 +42,15 @@ export interface PresenceSource {
   eventsFor(userId: string, since: number | undefined, upTo: number): Promise<Array<{ type: string; sender: string; content: object }>>;
 }
 
+/** Supplies the end-to-end encryption sections: to-device messages, device list changes, key counts. */
+export interface E2eeSyncSource {
+  /** The device's queued messages up to `upTo`; a `since` acknowledges everything at or below it. */
+  toDevice(userId: string, deviceId: string, since: number | undefined, upTo: number): Promise<Array<{ sender: string; type: string; content: Record<string, unknown> }>>;
+  deviceLists(userId: string, since: number, upTo: number): Promise<{ changed: string[]; left: string[] }>;
+  oneTimeKeyCounts(userId: string, deviceId: string): Promise<Record<string, number>>;
+  unusedFallbackKeyTypes(userId: string, deviceId: string): Promise<string[]>;
+}
+
 export interface SyncServiceDeps {
   db: Db;
   pushRules: PushRuleSource;
@@ -48,6 +58,7 @@ export interface SyncServiceDeps {
   accountData: AccountDataStore;
   rooms: RoomSyncBuilder;
   notifier: SyncNotifier;
+  e2ee?: E2eeSyncSource;
   presence?: PresenceSource;
   logger: Logger;
 }
@@ -112,7 +123,18 @@ export class SyncService {
     }
     response.presence.events = (await this.deps.presence?.eventsFor(request.userId, since, upTo) ?? [])
       .filter((event) => matchesEventFilter(request.filter.presence, event));
+    await this.addE2ee(response, request, since, upTo);
     return response;
+  }
+
+  private async addE2ee(response: SyncResponse, request: SyncRequest, since: number | undefined, upTo: number): Promise<void> {
+    const e2ee = this.deps.e2ee;
+    if (!e2ee) return;
+    response.to_device.events = await e2ee.toDevice(request.userId, request.deviceId, since, upTo);
+    // The spec fills device_lists only for an incremental sync; an initial one uses /keys/query.
+    if (since !== undefined) response.device_lists = await e2ee.deviceLists(request.userId, since, upTo);
+    response.device_one_time_keys_count = await e2ee.oneTimeKeyCounts(request.userId, request.deviceId);
+    response.device_unused_fallback_key_types = await e2ee.unusedFallbackKeyTypes(request.userId, request.deviceId);
   }
 }
 
@@ -125,6 +147,7 @@ function emptyResponse(upTo: number): SyncResponse {
     to_device: { events: [] },
     device_lists: { changed: [], left: [] },
     device_one_time_keys_count: {},
+    device_unused_fallback_key_types: [],
   };
 }
 
@@ -133,6 +156,7 @@ function isEmpty(response: SyncResponse): boolean {
   return Object.keys(rooms.join).length === 0 && Object.keys(rooms.invite).length === 0 && Object.keys(rooms.leave).length === 0 &&
     Object.keys(rooms.knock).length === 0 &&
     response.account_data.events.length === 0 && response.to_device.events.length === 0 &&
+    response.device_lists.changed.length === 0 && response.device_lists.left.length === 0 &&
     response.presence.events.length === 0;
 }
 

@@ -2,6 +2,7 @@
 // from SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MatrixError } from '../../src/core/errors.js';
 import { dialectOf } from '../../src/storage/dialect/index.js';
 import { ConcurrentWriteError, EventStore, type PersistEventInput } from '../../src/storage/events.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
@@ -133,6 +134,16 @@ describe(`stores on ${process.env.LATTICE_TEST_DATABASE ?? 'sqlite'}`, () => {
     assert.equal(new Set(positions).size, 20);
     assert.deepEqual([...positions].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => start + i + 1));
     assert.equal(await currentStreamPosition(testDb.db), start + 20);
+  });
+
+  test('NUL in text never fails the driver', async () => {
+    const write = storage.meta.set('nul', 'a\u0000b');
+    if (testDb.backend === 'sqlite') {
+      await write;
+      assert.equal(await storage.meta.get('nul'), 'a\u0000b');
+      return;
+    }
+    await assert.rejects(write, (error: unknown) => error instanceof MatrixError && error.status === 400 && error.errcode === 'M_INVALID_PARAM');
   });
 
   test('event store reads through a second instance', async () => {

@@ -22,7 +22,9 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryRou
   /** GET /_matrix/client/versions: the spec versions and unstable features this server supports. */
   app.get('/_matrix/client/versions', async () => ({
     versions: SUPPORTED_VERSIONS,
-    unstable_features: { ...LATER_VERSION_FEATURES },
+    // Cross-signing, key backup and the rest of end-to-end encryption work, so Element runs its
+    // key-setup screen at first login.
+    unstable_features: { ...LATER_VERSION_FEATURES, 'org.matrix.e2e_cross_signing': true },
   }));
 
   /** GET /.well-known/matrix/client: tells clients where the client-server API lives. */

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { describePostgresConnection } from '../../config/database.js';
 import type { PostgresConnection, PostgresDatabaseConfig } from '../../config/schema.js';
+import { MatrixError } from '../../core/errors.js';
 import type { Logger } from '../../logging.js';
 import { registerDialect, type StorageDialect } from './index.js';
 
@@ -39,9 +40,28 @@ export function postgresClientConfig(connection: PostgresConnection): pg.ClientC
   return { ...common, host: connection.host, port: connection.port, user: connection.user, password: connection.password, database: connection.database };
 }
 
+/**
+ * A pg client that rejects text parameters containing U+0000 with a 400 error before sending
+ * them. PostgreSQL text cannot contain that character (SQLite's can) and would fail the query
+ * with SQLSTATE 22021, which would reach the client as a 500.
+ * NOTE: SQLite stores such text, so the two backends still differ in what they accept.
+ */
+class NulRejectingClient extends pg.Client {
+  override query(...args: unknown[]): any {
+    const values = args[1];
+    if (Array.isArray(values) && values.some((value) => typeof value === 'string' && value.includes('\u0000'))) {
+      const error = new MatrixError('M_INVALID_PARAM', 'Text in the request must not contain the NUL character (U+0000).');
+      const callback = args.find((arg) => typeof arg === 'function') as ((error: Error) => void) | undefined;
+      if (callback) return callback(error);
+      return Promise.reject(error);
+    }
+    return (super.query as (...rest: unknown[]) => unknown)(...args);
+  }
+}
+
 /** Opens a pool of connections to the configured PostgreSQL database; connects lazily. */
 export function openPostgres<Schema>(config: PostgresDatabaseConfig, logger?: Logger): Kysely<Schema> {
-  const pool = new pg.Pool({ ...postgresClientConfig(config.connection), min: config.pool.min, max: config.pool.max });
+  const pool = new pg.Pool({ ...postgresClientConfig(config.connection), min: config.pool.min, max: config.pool.max, Client: NulRejectingClient });
   // An idle connection that the server drops emits 'error' on the pool; without a listener that
   // would end the process. The pool replaces the connection on the next checkout.
   pool.on('error', (error) => {
