@@ -2,11 +2,12 @@ import { MatrixError } from '../core/errors.js';
 import type { UserRecord, UserStore } from '../storage/users.js';
 
 /**
- * Decides who is a server admin, the same way for SSO and local users: a user is an admin when
- * the config's `admins` list names it, its database flag is set (`register-user --admin`, the
- * admin API), or a Nextcloud group of a provider's `admin_groups` makes it one; and it is not
- * deactivated. Signing in first grants nothing. The group flag is set and cleared only by sign-in
- * and the directory sync, so leaving the group revokes it without touching the other two.
+ * Decides who is a server admin, the same way for SSO and local users. A user who is not
+ * deactivated is an admin when the config's `admins` list names it, when its database flag is set
+ * (`register-user --admin`, the admin API), or when it is in a Nextcloud group of a provider's
+ * `admin_groups`. Signing in first grants nothing. Only sign-in and the directory sync set and
+ * clear the group flag, so leaving the group revokes it without touching the other two.
+ * NOTE: the admin API's `admin: false` clears only the database flag; a group admin stays one.
  */
 export class AdminPolicy {
   private readonly configAdmins: ReadonlySet<string>;

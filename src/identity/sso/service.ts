@@ -36,7 +36,7 @@ export interface SsoServiceDeps {
   now?: () => number;
 }
 
-/** What a provider's directory (Nextcloud groups and profile) adds to a sign-in. */
+/** Directory steps around a sign-in: Nextcloud's group rule, groups and profile. */
 export interface SignInDirectory {
   /** Throws SsoError `group_not_allowed` when the provider's group rule rejects the account; runs before anything is created. */
   checkAccess(providerId: string, profile: ExternalProfile): void;
