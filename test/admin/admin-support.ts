@@ -18,3 +18,17 @@ export async function registerWithSecret(baseUrl: string, secret: string, userna
 }
 
 export const enc = encodeURIComponent;
+
+/**
+ * Resolves when the server has printed a log line containing all the texts. Lines travel through
+ * the child's stdout pipe, so one written before a response may arrive after it; the bounded loop
+ * gives up after 200 tries.
+ */
+export async function waitForLogLine(server: { logs: string[] }, ...texts: string[]): Promise<string> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const found = server.logs.find((line) => texts.every((text) => line.includes(text)));
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no log line contains ${texts.join(' and ')}`);
+}

@@ -22,7 +22,8 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Reco
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close' rather than 'exit': it fires once stdout and stderr are fully read.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   return { code, stdout, stderr };
 }
 
@@ -32,7 +33,7 @@ export class LatticeProcess {
   private readonly exited: Promise<number | null>;
 
   private constructor(private readonly child: ChildProcess) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));
     for (const stream of [child.stdout, child.stderr]) {
       let buffer = '';
       stream?.on('data', (chunk: Buffer) => {
