@@ -90,6 +90,21 @@ admins: []
 # that endpoint off. Use registration_shared_secret_path to keep the secret in its own file.
 ${options.registrationSecretPath ? `registration_shared_secret_path: ${options.registrationSecretPath}` : '# registration_shared_secret_path: ./data/registration-secret'}
 
+# Presence (online, away, offline) shared with the people in your rooms. false reads everyone
+# as offline and sends no presence.
+presence:
+  enabled: true
+
+# TURN relays for voice and video calls, with coturn's use-auth-secret: the same secret as
+# coturn's static-auth-secret. Credentials expire after user_lifetime_seconds. Without uris,
+# clients get no TURN server.
+turn:
+  uris: []
+  #  - turn:turn.${serverName}:3478?transport=udp
+  #  - turns:turn.${serverName}:5349?transport=tcp
+  # shared_secret_path: ./data/turn-secret
+  user_lifetime_seconds: 86400
+
 # Prometheus metrics on a separate listener; off by default. Keep it on a private address.
 metrics:
   enabled: false
