@@ -71,7 +71,7 @@ export class ReceiptService {
   }
 
   /**
-   * The `m.receipt` event for a room as `viewer` may see it: receipts changed in (since, upTo],
+   * Builds the `m.receipt` event for a room as `viewer` may see it: receipts changed in (since, upTo],
    * or all of them for an initial sync. Other users' private receipts are left out.
    */
   async receiptEvent(viewer: string, roomId: string, since: number | undefined, upTo: number): Promise<{ type: 'm.receipt'; content: Record<string, unknown> } | undefined> {

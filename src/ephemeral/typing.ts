@@ -1,5 +1,5 @@
 /**
- * Typing notifications. They are held in memory: a restart forgets who was typing, which costs
+ * Typing notifications. They are held in memory: a restart clears who was typing, which costs
  * nothing because typing lasts seconds.
  * NOTE: several processes sharing one database each see only their own users typing.
  */
@@ -48,8 +48,8 @@ export class TypingService {
   }
 
   /**
-   * The users typing in the room when its list changed in (since, upTo], or on an initial sync
-   * when anyone is typing; undefined when there is nothing to send.
+   * Returns the users typing in the room when its list changed in (since, upTo], or on an initial
+   * sync when anyone is typing. Returns undefined when there is nothing to send.
    */
   typingUsers(roomId: string, since: number | undefined, upTo: number): string[] | undefined {
     const room = this.rooms.get(roomId);

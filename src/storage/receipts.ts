@@ -67,7 +67,7 @@ export class ReceiptStore {
   }
 
   /**
-   * The user's read receipts in the room (`m.read` and `m.read.private`, threaded or not), each
+   * Returns the user's read receipts in the room (`m.read` and `m.read.private`, threaded or not), each
    * with the stream ordering of the event it points at.
    */
   async readPositions(roomId: string, userId: string): Promise<Array<{ threadId: string; receiptType: string; streamOrdering: number }>> {

@@ -53,7 +53,7 @@ export class RelationStore {
     return relations;
   }
 
-  /** A page of the events that relate to any of `parentIds`, in the requested direction. */
+  /** Returns a page of the events that relate to any of `parentIds`, in the requested direction. */
   async page(request: RelationPageRequest): Promise<RelatedEvent[]> {
     if (request.parentIds.length === 0) return [];
     let query = this.db.selectFrom('events').selectAll()
@@ -88,7 +88,7 @@ export class RelationStore {
   }
 
   /**
-   * The most recent `m.replace` of each parent sent by the parent's own sender, since a
+   * Finds the most recent `m.replace` of each parent sent by the parent's own sender, since a
    * replacement from anyone else is invalid. Most recent means the largest `origin_server_ts`,
    * then the largest event id, as the spec orders edits. Redacted replacements are skipped.
    */

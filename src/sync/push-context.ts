@@ -8,7 +8,7 @@ export interface RulesetSource {
   getRules(userId: string): Promise<{ global: Ruleset }>;
 }
 
-/** The room facts push-rule conditions read for one user: display name, member count, power levels, creators. */
+/** Loads the room facts push-rule conditions read for one user: display name, member count, power levels, creators. */
 export async function buildPushContext(events: EventStore, userId: string, roomId: string): Promise<PushContext> {
   const [room, state, members] = await Promise.all([
     events.getRoom(roomId),

@@ -32,7 +32,7 @@ export interface UnreadCounterDeps {
   pushRules: RulesetSource;
 }
 
-// NOTE: counts are computed when /sync asks, from at most this many of the room's newest events
+// NOTE: counts are computed for each /sync response, from at most this many of the room's newest events
 // after the user's unthreaded receipt, so a room with more unread events than this reports fewer.
 const MAX_SCANNED_EVENTS = 1000;
 
@@ -93,7 +93,7 @@ export class UnreadCounter {
     return notified;
   }
 
-  /** The stream ordering each thread is read up to; the key '' holds the unthreaded receipt. */
+  /** Returns the stream ordering each thread is read up to; the key '' is the unthreaded receipt. */
   private async readPoints(userId: string, roomId: string): Promise<Map<string, number>> {
     const points = new Map<string, number>();
     for (const receipt of await this.deps.receipts.readPositions(roomId, userId)) {

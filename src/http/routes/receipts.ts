@@ -46,7 +46,7 @@ export function registerReceiptRoutes(app: FastifyInstance, deps: ReceiptRouteDe
   );
 }
 
-/** Reads the optional `thread_id`; the spec answers a non-string or empty one with M_INVALID_PARAM. */
+/** Reads the optional `thread_id`. The spec requires M_INVALID_PARAM for a non-string or empty one. */
 function readThreadId(body: unknown): string | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body !== 'object' || Array.isArray(body)) throw invalidParam('The receipt body must be a JSON object.');

@@ -16,7 +16,7 @@ const TypingBody = Type.Object({
   timeout: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
-// Element asks for 30 s; the same applies when a client leaves `timeout` out.
+// Element requests 30 s, and the same applies when a client leaves `timeout` out.
 const DEFAULT_TYPING_TIMEOUT_MS = 30_000;
 
 export function registerTypingRoutes(app: FastifyInstance, deps: TypingRouteDeps): void {
