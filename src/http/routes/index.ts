@@ -19,6 +19,7 @@ import { registerRoomEventRoutes } from './room-events.js';
 import { registerRoomRoutes } from './rooms.js';
 import { registerSsoRoutes } from './sso.js';
 import { registerSyncRoutes } from './sync.js';
+import { registerUiaFallbackRoutes } from './uia-fallback.js';
 import { registerToDeviceRoutes } from './to-device.js';
 import { registerMediaRoutes } from './media.js';
 import { registerWebClientRoutes } from './web-client.js';
@@ -56,6 +57,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
     publicBaseurl: config.public_baseurl,
   });
   registerSsoRoutes(app, { sso: services.sso, frameAncestors: config.sso.frame_ancestors ?? [] });
+  registerUiaFallbackRoutes(app, { stage: services.e2ee.uia, loginTokens: storage.devices, publicBaseurl: config.public_baseurl, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerRegistrationRoutes(app, { ssoEnabled: config.sso.providers.length > 0 });
   registerCapabilityRoutes(app);
   registerProfileRoutes(app, { profiles: services.profiles });
