@@ -100,13 +100,13 @@ async function closeHttp(app: FastifyInstance): Promise<void> {
   }
 }
 
-// Longest wait at shutdown for handlers whose client went away; past it the database closes anyway.
+// Maximum wait at shutdown for handlers whose client went away. After it the database closes anyway.
 const HANDLER_DRAIN_TIMEOUT_MS = 10_000;
 
 /**
  * Counts requests whose handler has not finished. Fastify's close waits for open connections,
  * but a client that aborts (a /sync it stopped) closes its connection while the handler still
- * runs queries; closing the database under it would fail them. onSend runs when the handler
+ * runs queries, and closing the database under it would fail them. onSend runs when the handler
  * finishes even for an aborted request, and onResponse covers replies that skip onSend.
  */
 function trackRunningHandlers(app: FastifyInstance): { drained(timeoutMs: number): Promise<void> } {

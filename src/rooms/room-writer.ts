@@ -36,8 +36,8 @@ export interface RoomWriterDeps {
   now?: () => number;
 }
 
-// Each retry follows a commit by another process, so running out means more than this many
-// processes wrote to one room within one event's build time; the send then fails with a 500.
+// Each retry follows a commit by another process. Running out means that other processes
+// committed this many events to the room while this one was building, and the send fails with a 500.
 const MAX_CONCURRENT_WRITE_ATTEMPTS = 20;
 
 // Events a server accepts are at most 65,536 bytes as canonical JSON, per the spec's size limits.
