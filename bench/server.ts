@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { stringify as toYaml } from 'yaml';
 import type { BenchDatabase, DatabaseProvider } from './postgres.js';
+import { readCpuMs } from './proc.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -66,14 +67,22 @@ export class LatticeProcess {
     readonly configPath: string,
     readonly serverName: string,
     private readonly child: ChildProcess,
-    /** Milliseconds from spawning the process to the first 200 response to GET /_matrix/client/versions. */
-    readonly startupMs: number,
+    /**
+     * Milliseconds from spawning the process to the first 200 response to GET
+     * /_matrix/client/versions, and the CPU time the process had used by then, which depends
+     * less on other work on the machine.
+     */
+    readonly startup: { startupMs: number; startupCpuMs: number },
     readonly sharedSecretConfigured: boolean,
     private readonly build: ServerBuild,
     private readonly logTail: string[],
     readonly database: BenchDatabase,
   ) {
     child.once('exit', () => (this.exited = true));
+  }
+
+  get startupMs(): number {
+    return this.startup.startupMs;
   }
 
   get pid(): number {
@@ -98,7 +107,8 @@ export class LatticeProcess {
     const logTail: string[] = [];
     collectLines(child, logTail);
     const startupMs = await waitForVersions(baseUrl, child, started, logTail);
-    return new LatticeProcess(baseUrl, dir, configPath, 'localhost', child, startupMs, sharedSecretConfigured, build, logTail, database);
+    const startupCpuMs = readCpuMs(child.pid as number) ?? Number.NaN;
+    return new LatticeProcess(baseUrl, dir, configPath, 'localhost', child, { startupMs, startupCpuMs }, sharedSecretConfigured, build, logTail, database);
   }
 
   /** Creates a local password account with `lattice register-user`, as an operator would. */
