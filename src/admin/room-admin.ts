@@ -67,6 +67,13 @@ export class RoomAdminService {
     return deletion;
   }
 
+  /** Returns the user ids joined to the room; throws 404 M_NOT_FOUND for an unknown room. */
+  async joinedMembers(roomId: string): Promise<string[]> {
+    await this.get(roomId);
+    const members = await this.deps.storage.members(roomId, ['join']);
+    return members.map((member) => member.userId);
+  }
+
   /** The deletion by its id; throws 404 when it is unknown or forgotten. */
   deletionById(deleteId: string): RoomDeletion {
     const deletion = this.deletions.get(deleteId);

@@ -52,6 +52,18 @@ export function whois(userId: string, devices: DeviceRecord[]): Record<string, u
   return { user_id: userId, devices: byDevice };
 }
 
+/** An entry of `GET /_synapse/admin/v2/users/{userId}/devices`. */
+export function device(record: DeviceRecord): Record<string, unknown> {
+  return {
+    device_id: record.deviceId,
+    display_name: record.displayName,
+    last_seen_ip: record.lastSeenIp,
+    last_seen_ts: record.lastSeenTs,
+    last_seen_user_agent: null,
+    user_id: record.userId,
+  };
+}
+
 /** An entry of `GET /_synapse/admin/v1/rooms`. */
 export function roomListEntry(room: RoomSummary): Record<string, unknown> {
   const state = room.state;

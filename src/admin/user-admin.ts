@@ -72,6 +72,12 @@ export class UserAdminService {
     return this.deps.listDevices(userId);
   }
 
+  /** Returns the ids of the rooms the user is joined to. */
+  async joinedRooms(userId: string): Promise<string[]> {
+    const rooms = await this.deps.roomsForUser(userId, ['join']);
+    return rooms.map((room) => room.roomId);
+  }
+
   /** Creates the user when absent, then applies the changes; returns whether it was created. */
   async createOrModify(userId: string, changes: UserChanges): Promise<boolean> {
     const localpart = this.requireLocalUser(userId);

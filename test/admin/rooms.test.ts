@@ -54,6 +54,13 @@ describe('admin API: rooms', () => {
     assert.equal(response.body.join_rules, 'public');
   });
 
+  it('lists room members', async () => {
+    const response = await asAdmin<{ members: string[]; total: number }>('GET', `/_synapse/admin/v1/rooms/${enc(namedRoom)}/members`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body.members, [alice.userId]);
+    assert.equal(response.body.total, 1);
+  });
+
   it('returns 404 for an unknown room', async () => {
     const response = await asAdmin<{ errcode: string }>('GET', `/_synapse/admin/v1/rooms/${enc('!missing:localhost')}`);
     assert.equal(response.status, 404);

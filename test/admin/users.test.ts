@@ -140,6 +140,21 @@ describe('admin API: users', () => {
     assert.equal(self.status, 200);
   });
 
+  it('lists devices and joined rooms', async () => {
+    const roomId = await createRoom(server, member);
+
+    const devices = await asAdmin<{ devices: Array<{ device_id: string; user_id: string }>; total: number }>('GET', `/_synapse/admin/v2/users/${enc(member.userId)}/devices`);
+    assert.equal(devices.status, 200);
+    assert.deepEqual(devices.body.devices.map((device) => device.device_id), [member.deviceId]);
+    assert.equal(devices.body.devices[0]?.user_id, member.userId);
+    assert.equal(devices.body.total, 1);
+
+    const rooms = await asAdmin<{ joined_rooms: string[]; total: number }>('GET', `/_synapse/admin/v1/users/${enc(member.userId)}/joined_rooms`);
+    assert.equal(rooms.status, 200);
+    assert.ok(rooms.body.joined_rooms.includes(roomId));
+    assert.equal(rooms.body.total, rooms.body.joined_rooms.length);
+  });
+
   it('deactivates a user completely', async () => {
     const frank = await createUser(server, 'frank');
     const roomId = await createRoom(server, admin);

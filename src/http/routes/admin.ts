@@ -182,6 +182,22 @@ function registerUserAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): vo
   app.get<{ Params: UserParams }>('/_synapse/admin/v1/whois/:userId', { ...authed, schema: { params: UserParams } }, whois);
   app.get<{ Params: UserParams }>('/_matrix/client/v3/admin/whois/:userId', { ...authed, schema: { params: UserParams } }, whois);
 
+  /** GET /_synapse/admin/v2/users/{userId}/devices: the user's devices with their last address and time. */
+  app.get<{ Params: UserParams }>('/_synapse/admin/v2/users/:userId/devices', { ...authed, schema: { params: UserParams } }, async (request) => {
+    await requireAdmin(request, admin);
+    await admin.users.get(request.params.userId);
+    const devices = (await admin.users.devices(request.params.userId)).map(format.device);
+    return { devices, total: devices.length };
+  });
+
+  /** GET /_synapse/admin/v1/users/{userId}/joined_rooms: the rooms the user is joined to. */
+  app.get<{ Params: UserParams }>('/_synapse/admin/v1/users/:userId/joined_rooms', { ...authed, schema: { params: UserParams } }, async (request) => {
+    await requireAdmin(request, admin);
+    await admin.users.get(request.params.userId);
+    const rooms = await admin.users.joinedRooms(request.params.userId);
+    return { joined_rooms: rooms, total: rooms.length };
+  });
+
   /** GET /_synapse/admin/v1/users/{userId}/admin: whether the user is a server admin. */
   app.get<{ Params: UserParams }>('/_synapse/admin/v1/users/:userId/admin', { ...authed, schema: { params: UserParams } }, async (request) => {
     await requireAdmin(request, admin);
@@ -231,6 +247,13 @@ function registerRoomAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): vo
   app.get<{ Params: RoomParams }>('/_synapse/admin/v1/rooms/:roomId', { ...authed, schema: { params: RoomParams } }, async (request) => {
     await requireAdmin(request, admin);
     return format.roomDetails(await admin.rooms.get(request.params.roomId));
+  });
+
+  /** GET /_synapse/admin/v1/rooms/{roomId}/members: the user ids joined to the room. */
+  app.get<{ Params: RoomParams }>('/_synapse/admin/v1/rooms/:roomId/members', { ...authed, schema: { params: RoomParams } }, async (request) => {
+    await requireAdmin(request, admin);
+    const members = await admin.rooms.joinedMembers(request.params.roomId);
+    return { members, total: members.length };
   });
 
   /** DELETE /_synapse/admin/v1/rooms/{roomId}: removes every local member and, unless `purge` is false, deletes the room's data. */
