@@ -13,7 +13,7 @@ import { runJoinStorm } from './scenarios/join-storm.js';
 import { runLatency } from './scenarios/latency.js';
 import { runStartup } from './scenarios/startup.js';
 import { runThroughput } from './scenarios/throughput.js';
-import { LatticeProcess, prepareBuild, ROOT, type LaunchOptions, type ServerBuild } from './server.js';
+import { killRunningServers, LatticeProcess, prepareBuild, ROOT, type LaunchOptions, type ServerBuild } from './server.js';
 import { CliUsers, GivenAccounts, SharedSecretUsers, UserPool, type UserSource } from './users.js';
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -162,6 +162,15 @@ function writeOutputs(options: BenchOptions, results: BenchResults): void {
 
 function quoteArg(arg: string): string {
   return /^[\w./:,=@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+// An interrupted run still stops the servers it started, which would otherwise outlive it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal} received; stopping the servers this run started`);
+    killRunningServers();
+    process.exit(130);
+  });
 }
 
 main(process.argv.slice(2)).then(

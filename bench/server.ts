@@ -57,7 +57,15 @@ export async function prepareBuild(runtime: ServerRuntime): Promise<ServerBuild>
   return { runtime, entryArgs: [join(outDir, 'cli/main.js')], dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A Lattice process the bench started on a loopback port, with its own config and SQLite database. */
+/** Server processes started and not yet stopped, so an interrupted run can stop them. */
+const running = new Set<ChildProcess>();
+
+/** Sends SIGTERM to every server process this run started and has not stopped. */
+export function killRunningServers(): void {
+  for (const child of running) child.kill('SIGTERM');
+}
+
+/** A Lattice process the bench started on a loopback port, with its own config and database. */
 export class LatticeProcess {
   private exited = false;
 
@@ -78,7 +86,10 @@ export class LatticeProcess {
     private readonly logTail: string[],
     readonly database: BenchDatabase,
   ) {
-    child.once('exit', () => (this.exited = true));
+    child.once('exit', () => {
+      this.exited = true;
+      running.delete(child);
+    });
   }
 
   get startupMs(): number {
@@ -104,6 +115,8 @@ export class LatticeProcess {
       env: { ...process.env, LATTICE_LOG_LEVEL: options.logLevel },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     const logTail: string[] = [];
     collectLines(child, logTail);
     const startupMs = await waitForVersions(baseUrl, child, started, logTail);
