@@ -85,6 +85,23 @@ describe('lattice generate-config', () => {
     }
   });
 
+  const hasNginx = spawnSync('nginx', ['-v']).error === undefined;
+  it('writes a block nginx accepts', { skip: hasNginx ? false : 'nginx is not installed' }, () => {
+    const folder = mkdtempSync(join(dir, 'nginx-'));
+    const certificate = spawnSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=matrix.example.test',
+      '-keyout', join(folder, 'privkey.pem'), '-out', join(folder, 'fullchain.pem'),
+    ]);
+    assert.equal(certificate.status, 0, String(certificate.stderr));
+    const site = readFileSync(join(dir, 'lattice-nginx.conf'), 'utf8').replaceAll('/etc/letsencrypt/live/matrix.example.test', folder);
+    writeFileSync(join(folder, 'site.conf'), site);
+    writeFileSync(join(folder, 'nginx.conf'), `pid ${folder}/nginx.pid;\nerror_log ${folder}/error.log;\nevents {}\nhttp {\n  access_log off;\n  include ${folder}/site.conf;\n}\n`);
+
+    const tested = spawnSync('nginx', ['-t', '-c', join(folder, 'nginx.conf')], { encoding: 'utf8' });
+    assert.equal(tested.status, 0, tested.stderr);
+    assert.match(tested.stderr, /syntax is ok/);
+  });
+
   it('writes a PostgreSQL database URL', async () => {
     const folder = mkdtempSync(join(dir, 'pg-'));
     const result = await generate(['--server-name', 'example.test', '--database', 'postgres://lattice@127.0.0.1/lattice'], folder);
