@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { api } from '../support/client.js';
 
-/** The MAC of Synapse's shared-secret registration, computed as synadm and register_new_matrix_user do. */
+/** Computes the MAC of Synapse's shared-secret registration, as synadm and register_new_matrix_user do. */
 export function registrationMac(secret: string, nonce: string, username: string, password: string, admin: boolean): string {
   return createHmac('sha1', secret)
     .update(`${nonce}\x00${username}\x00${password}\x00${admin ? 'admin' : 'notadmin'}`, 'utf8')

@@ -12,7 +12,7 @@ import { FakeFront } from './fake-http.js';
 
 const CALLBACK = '/_synapse/client/oidc/callback';
 
-/** The output line that starts with the status and contains the title, or undefined. */
+/** Returns the output line that starts with the status and contains the title, or undefined. */
 function line(result: CliResult, status: 'PASS' | 'FAIL' | 'WARN' | 'SKIP', title: string): string | undefined {
   const lines = result.stdout.split('\n');
   const index = lines.findIndex((text) => text.startsWith(`${status}  `) && text.includes(title));

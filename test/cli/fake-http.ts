@@ -8,7 +8,7 @@ export interface CannedResponse {
 }
 
 /**
- * A loopback HTTP server that answers chosen requests itself and forwards the rest to `target`,
+ * A loopback HTTP server that responds to chosen requests itself and forwards the rest to `target`,
  * optionally replacing response headers, to stand for a misconfigured web server in front of a
  * real one.
  */

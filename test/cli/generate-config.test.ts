@@ -37,7 +37,8 @@ describe('lattice generate-config', () => {
     assert.equal(config.server_name, 'example.test');
     assert.equal(config.public_baseurl, 'https://matrix.example.test/');
     assert.deepEqual(config.sso.providers.map((provider) => [provider.type, provider.client_id, provider.client_secret]), [['nextcloud', 'ClientId0123', 'client-secret-value']]);
-    assert.ok(config.registration_shared_secret && config.registration_shared_secret.length >= 32);
+    assert.equal(typeof config.registration_shared_secret, 'string');
+    assert.ok((config.registration_shared_secret ?? '').length >= 32);
     assert.equal(statSync(configPath).mode & 0o777, 0o600);
     assert.ok(existsSync(join(dir, 'data', 'signing.key')));
     assert.equal(statSync(join(dir, 'data', 'registration-secret')).mode & 0o777, 0o600);
