@@ -13,7 +13,7 @@ import { readCpuMs } from './proc.js';
 export const ROOT = new URL('..', import.meta.url).pathname;
 
 /**
- * How the server process runs. `build` compiles src/ with tsc into a temporary folder and runs
+ * Runtime of the server process. `build` compiles src/ with tsc into a temporary folder and runs
  * plain JavaScript, as `npm start` does. `tsx` runs the TypeScript sources through the tsx
  * loader, which adds the loader's start-up time and memory to every figure.
  */

@@ -44,9 +44,9 @@ const LONG_POLL_TIMEOUT_MS = 30_000;
 const GRACE_MS = 3_000;
 
 /**
- * Delivery latency: each receiver owns one room and keeps one /sync long-poll open at all times;
- * the senders join those rooms and send at a fixed total rate (open loop, so a slow response does
- * not lower the offered load).
+ * Measures delivery latency. Each receiver owns one room and keeps one /sync long-poll open at
+ * all times. The senders join those rooms and send at a fixed total rate in an open loop, so a
+ * slow response does not lower the offered load.
  */
 export async function runLatency(context: ScenarioContext, options: LatencyOptions): Promise<LatencyResult[]> {
   const results: LatencyResult[] = [];
