@@ -1,7 +1,7 @@
 /**
  * Matches send responses to /sync arrivals by event id and records the delay between them. An
- * event can reach a receiver's /sync before its sender has read the PUT response; such events
- * count as a delay of 0 and are counted in `beforeAck`.
+ * event can reach a receiver's /sync before its sender has read the PUT response. Such an event
+ * counts as a delay of 0 and is counted in `beforeAck`.
  */
 export class DeliveryTracker {
   readonly latencies: number[] = [];
