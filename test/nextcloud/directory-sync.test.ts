@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api, passwordLogin } from '../support/client.js';
 import { NextcloudEmulator, type NewUser } from '../support/nextcloud-emulator.js';
@@ -167,6 +170,34 @@ describe('directory sync while Nextcloud is down', () => {
       assert.equal(lattice.userRow(alice.userId)?.locked, 0);
       assert.equal(await whoami(lattice.baseUrl, alice.token), 200);
     } finally {
+      await lattice.dispose();
+      await emulator.stop();
+    }
+  });
+});
+
+describe('directory sync with a rejected admin credential', () => {
+  it('locks nobody', async () => {
+    const emulator = await NextcloudEmulator.start();
+    for (const user of [ADMIN, ALICE]) emulator.addUser(user);
+    const lattice = await DirectoryServer.start(emulator, { provisioningAdmin: ADMIN.id });
+    const dir = mkdtempSync(join(tmpdir(), 'lattice-wrong-password-'));
+    try {
+      const alice = await lattice.signInAndLogin(ALICE);
+      emulator.disableUser(ALICE.id);
+      const wrongPassword = join(dir, 'app-password');
+      writeFileSync(wrongPassword, 'NotTheAdminAppPassword\n');
+
+      // Nextcloud answers a wrong app password with HTTP 401 and statuscode 997.
+      const result = await lattice.syncDirectory({ provisioning: { admin_user: ADMIN.id, app_password_path: wrongPassword } });
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(result.stdout, /0 changes, 1 not readable/);
+      assert.equal(lattice.userRow(alice.userId)?.locked, 0);
+      assert.equal(lattice.userRow(alice.userId)?.deactivated, 0);
+      assert.equal(await whoami(lattice.baseUrl, alice.token), 200);
+      assert.equal(result.stdout.includes('NotTheAdminAppPassword') || result.stderr.includes('NotTheAdminAppPassword'), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await lattice.dispose();
       await emulator.stop();
     }
