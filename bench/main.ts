@@ -92,7 +92,10 @@ function disposeBuild(build: ServerBuild): void {
  */
 async function startedServerUsers(http: MatrixHttp, server: LatticeProcess, options: BenchOptions, launch: LaunchOptions): Promise<UserSource> {
   if (options.accounts.length > 0) return new GivenAccounts(http, options.accounts);
-  if (server.sharedSecretConfigured && (await servesSharedSecretRegistration(http))) return new SharedSecretUsers(http, launch.sharedSecret as string);
+  if (options.registration === 'cli') return new CliUsers(http, server);
+  const served = server.sharedSecretConfigured && (await servesSharedSecretRegistration(http));
+  if (served) return new SharedSecretUsers(http, launch.sharedSecret as string);
+  if (options.registration === 'shared-secret') throw new Error('--registration shared-secret: this checkout of Lattice does not serve /_synapse/admin/v1/register; use --registration cli');
   return new CliUsers(http, server);
 }
 
@@ -135,7 +138,8 @@ async function runLoadScenarios(options: BenchOptions, context: ScenarioContext)
   const maxReceivers = has('latency') ? Math.max(...options.latencyReceivers) : 0;
   const maxJoiners = has('join') ? Math.max(...options.joinUsers) : 0;
   // Initial-sync users come after every account the other scenarios use, so they are in no other room.
-  const firstSyncUser = Math.max(options.senders + maxReceivers, maxJoiners + 1);
+  const senders = has('throughput') || has('latency') ? options.senders : 0;
+  const firstSyncUser = Math.max(senders + maxReceivers, maxJoiners + 1);
   const needed = firstSyncUser + (has('sync') ? options.syncRooms.length : 0);
   log(`creating ${needed} accounts through ${context.users.source.description}`);
   await context.users.take(needed);

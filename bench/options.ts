@@ -10,6 +10,8 @@ export interface BenchOptions {
   url: string | undefined;
   allowRemote: boolean;
   sharedSecret: string | undefined;
+  /** How a started server's accounts are created: shared-secret registration when served, or the CLI. */
+  registration: 'auto' | 'shared-secret' | 'cli';
   accounts: Array<{ user: string; password: string }>;
   serverPid: number | undefined;
   scenarios: ScenarioName[];
@@ -46,6 +48,9 @@ Target:
   --allow-remote              Allow a --url that is not a loopback address
   --shared-secret <secret>    Create accounts through /_synapse/admin/v1/register with this secret
   --account <user:password>   Use an existing local account (repeatable)
+  --registration <mode>       Accounts on a started server: auto (default; shared-secret
+                              registration when the server serves it, else the CLI),
+                              shared-secret, or cli (lattice register-user)
   --server-pid <pid>          Process id of a --url server on this machine, for CPU and RSS figures
 
 Started server (without --url):
@@ -91,6 +96,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       url: { type: 'string' },
       'allow-remote': { type: 'boolean', default: false },
       'shared-secret': { type: 'string' },
+      registration: { type: 'string', default: 'auto' },
       account: { type: 'string', multiple: true, default: [] },
       'server-pid': { type: 'string' },
       scenarios: { type: 'string' },
@@ -123,6 +129,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     url: values.url === undefined ? undefined : parseUrl(values.url),
     allowRemote: values['allow-remote'] === true,
     sharedSecret: values['shared-secret'],
+    registration: oneOf(values.registration as string, ['auto', 'shared-secret', 'cli'] as const, '--registration'),
     accounts: (values.account ?? []).map(parseAccount),
     serverPid: values['server-pid'] === undefined ? undefined : positiveInteger(values['server-pid'], '--server-pid'),
     scenarios: parseScenarios(values.scenarios),
