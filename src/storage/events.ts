@@ -339,7 +339,8 @@ function toEventRow(input: PersistEventInput, position: number): EventRow {
   };
 }
 
-function toStoredEvent(row: EventRow): StoredEvent {
+/** Maps an `events` row to a StoredEvent; other stores that read the events table use it too. */
+export function toStoredEvent(row: EventRow): StoredEvent {
   return {
     streamOrdering: Number(row.stream_ordering),
     eventId: row.event_id,
