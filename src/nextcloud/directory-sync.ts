@@ -40,7 +40,7 @@ export interface SyncReport {
 
 export class DirectorySync {
   private readonly timers = new Set<NodeJS.Timeout>();
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly running = new Set<Promise<unknown>>();
   private stopped = false;
 
   constructor(private readonly deps: DirectorySyncDeps) {}
@@ -68,7 +68,7 @@ export class DirectorySync {
     this.stopped = true;
     this.timers.forEach((timer) => clearTimeout(timer));
     this.timers.clear();
-    await this.running;
+    await Promise.all(this.running);
     if (this.providers.length > 0) this.deps.logger.info({}, 'directory sync stopped');
   }
 
@@ -88,10 +88,13 @@ export class DirectorySync {
     if (this.stopped) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      const pass = this.syncProvider(provider)
+      const pass: Promise<unknown> = this.syncProvider(provider)
         .catch((error: unknown) => this.deps.logger.error({ err: error, provider: provider.id }, 'directory sync pass failed; retrying at the next interval'))
-        .finally(() => this.schedule(provider));
-      this.running = pass;
+        .finally(() => {
+          this.running.delete(pass);
+          this.schedule(provider);
+        });
+      this.running.add(pass);
     }, (provider.provisioning?.interval_seconds ?? 0) * 1000);
     timer.unref();
     this.timers.add(timer);
