@@ -21,6 +21,8 @@ export interface NextcloudEmulatorOptions {
   dataDirectory?: string;
   /** Extra trusted domains for the login form's Origin check; loopback hosts are always trusted. */
   trustedDomains?: string[];
+  /** Loopback port to listen on; a random free port when omitted. */
+  port?: number;
 }
 
 export interface NewUser {
@@ -106,7 +108,7 @@ export class NextcloudEmulator {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     emulator = new NextcloudEmulator(server, options);
     return emulator;
@@ -230,8 +232,11 @@ export class NextcloudEmulator {
 
   // ---- OAuth clients and app passwords ----
 
-  /** Registers an OAuth2 client like `occ oauth2:add-client`; the secret is returned only here. */
-  addClient(client: { name: string; redirectUri: string }): { id: number; clientId: string; clientSecret: string } {
+  /**
+   * Registers an OAuth2 client like `occ oauth2:add-client`; the secret is returned only here.
+   * Fixed credentials may be given, so a development set-up survives restarts.
+   */
+  addClient(client: { name: string; redirectUri: string; clientId?: string; clientSecret?: string }): { id: number; clientId: string; clientSecret: string } {
     let valid = false;
     try {
       const parsed = new URL(client.redirectUri);
@@ -244,8 +249,8 @@ export class NextcloudEmulator {
       dbId: this.state.allocateId(),
       name: client.name,
       redirectUri: client.redirectUri,
-      clientId: randomAlphanumeric(64),
-      clientSecret: randomAlphanumeric(64),
+      clientId: client.clientId ?? randomAlphanumeric(64),
+      clientSecret: client.clientSecret ?? randomAlphanumeric(64),
     };
     this.state.clients.set(record.dbId, record);
     return { id: record.dbId, clientId: record.clientId, clientSecret: record.clientSecret };
