@@ -104,7 +104,9 @@ export class TestServer {
     });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start within 20 s:\n${this.logs.join('\n')}`)), 20_000);
+      // Generous, because a 2-core machine running several suites in parallel can take many
+      // seconds just to start a Node process; a healthy start takes well under one second.
+      const timer = setTimeout(() => reject(new Error(`server did not start within 90 s:\n${this.logs.join('\n')}`)), 90_000);
       const onLine = (line: string) => {
         this.logs.push(line);
         if (line.includes('"lattice started"')) {
