@@ -32,7 +32,9 @@ export type ErrorCode =
   | 'M_CANNOT_LEAVE_SERVER_NOTICE_ROOM'
   | 'M_NOT_YET_UPLOADED'
   | 'M_CANNOT_OVERWRITE_MEDIA'
-  | 'M_BAD_ALIAS';
+  | 'M_BAD_ALIAS'
+  | 'M_INVALID_SIGNATURE'
+  | 'M_WRONG_ROOM_KEYS_VERSION';
 
 /** Default HTTP status of each error code, from the spec's "Standard error response" section. */
 const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {

@@ -1,15 +1,10 @@
-import { MatrixError, type ErrorCode } from '../core/errors.js';
+import { MatrixError } from '../core/errors.js';
 
-/**
- * Error codes that only the end-to-end encryption endpoints use and that core's ErrorCode list
- * does not name yet.
- * TODO(core errors): add M_INVALID_SIGNATURE and M_WRONG_ROOM_KEYS_VERSION to ErrorCode and
- * drop this cast.
- */
+/** Error codes that only the end-to-end encryption endpoints use. */
 export type E2eeErrorCode = 'M_INVALID_SIGNATURE' | 'M_WRONG_ROOM_KEYS_VERSION';
 
 export function e2eeError(errcode: E2eeErrorCode, message: string, options: { status?: number; extra?: Record<string, unknown> } = {}): MatrixError {
-  return new MatrixError(errcode as unknown as ErrorCode, message, options);
+  return new MatrixError(errcode, message, options);
 }
 
 /** 400 M_INVALID_SIGNATURE, the spec's answer to a key whose signature does not verify. */
