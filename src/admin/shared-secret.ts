@@ -13,6 +13,8 @@ export interface SharedSecretRequest {
 
 // A nonce is usable for one minute and once, as in Synapse, so a captured request cannot be replayed.
 const NONCE_LIFETIME_MS = 60 * 1000;
+// Unauthenticated clients can request nonces, so the oldest are dropped past this many.
+const MAX_OPEN_NONCES = 10_000;
 
 /**
  * The nonces and MAC check of Synapse's shared-secret registration. The MAC is the hex HMAC-SHA1,
@@ -33,6 +35,10 @@ export class SharedSecretVerifier {
     this.dropExpired();
     const nonce = randomToken(32);
     this.nonces.set(nonce, this.now() + NONCE_LIFETIME_MS);
+    if (this.nonces.size > MAX_OPEN_NONCES) {
+      const oldest = this.nonces.keys().next().value;
+      if (oldest !== undefined) this.nonces.delete(oldest);
+    }
     return nonce;
   }
 
