@@ -119,7 +119,18 @@ export class LatticeProcess {
     child.once('exit', () => running.delete(child));
     const logTail: string[] = [];
     collectLines(child, logTail);
-    const startupMs = await waitForVersions(baseUrl, child, started, logTail);
+    let startupMs: number;
+    try {
+      startupMs = await waitForVersions(baseUrl, child, started, logTail);
+    } catch (error) {
+      // A failed first start leaves nothing behind: no process, no data folder, no database.
+      child.kill('SIGKILL');
+      if (!previous) {
+        rmSync(dir, { recursive: true, force: true });
+        await database.drop();
+      }
+      throw error;
+    }
     const startupCpuMs = readCpuMs(child.pid as number) ?? Number.NaN;
     return new LatticeProcess(baseUrl, dir, configPath, 'localhost', child, { startupMs, startupCpuMs }, sharedSecretConfigured, build, logTail, database);
   }
