@@ -26,8 +26,16 @@ const SEED_LENGTH = 32;
 const KEY_VERSION_PATTERN = /^[A-Za-z0-9_]+$/;
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
+// Parsing the DER key costs more than the signature itself, and a server signs every event with
+// the same few keys, so the parsed key is kept per seed.
+const privateKeys = new WeakMap<Buffer, KeyObject>();
+
 function privateKeyFromSeed(seed: Buffer): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const cached = privateKeys.get(seed);
+  if (cached) return cached;
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  privateKeys.set(seed, key);
+  return key;
 }
 
 function publicKeyFromBytes(publicKey: Buffer): KeyObject {

@@ -8,6 +8,7 @@ import * as media from './migrations/002-media.js';
 import * as e2ee from './migrations/003-e2ee.js';
 import * as threepids from './migrations/004-threepids.js';
 import * as directorySync from './migrations/005-directory-sync.js';
+import * as transactionEventIndex from './migrations/006-transaction-event-index.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-e2ee': e2ee,
   '004-threepids': threepids,
   '005-directory-sync': directorySync,
+  '006-transaction-event-index': transactionEventIndex,
 };
 
 /**
