@@ -103,6 +103,9 @@ export class SyncService {
       response.account_data.events.push({ type: 'm.push_rules', content: await this.deps.pushRules.getRules(request.userId) });
     }
 
+    // TODO: an incremental sync still runs a few queries per joined room even when the room has not
+    // changed; one query for the rooms with events, receipts, typing or account data since the token
+    // would make its cost follow the changes instead of the number of rooms.
     for (const membership of memberships) {
       if (membership.streamOrdering > upTo || !matchesRoomFilter(roomFilter, membership.roomId)) continue;
       const roomVersion = (await this.deps.events.getRoom(membership.roomId))?.roomVersion ?? '11';
