@@ -8,8 +8,13 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8080' },
     callback: { type: 'string', default: 'http://localhost:8008/_synapse/client/oidc/callback' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write('Usage: npm run dev:nextcloud -- [--port 8080] [--callback http://localhost:8008/_synapse/client/oidc/callback]\n');
+  process.exit(0);
+}
 
 // Fixed client credentials, so the provider block printed below stays valid across restarts.
 const CLIENT_ID = 'LatticeDevelopmentClient0123456789012345678901234567890123456789';
@@ -26,9 +31,8 @@ emulator.addClient({ name: 'Lattice', redirectUri: values.callback ?? '', client
 process.stdout.write(`Stand-in Nextcloud listening at ${emulator.baseUrl}
 Users: ${USERS.map((user) => `"${user.id}" (password ${user.password})`).join(', ')}
 
-Add this provider to lattice.yaml and restart Lattice:
+In lattice.yaml, replace \`providers: []\` under \`sso:\` with this list, then restart Lattice:
 
-sso:
   providers:
     - id: nextcloud
       name: Nextcloud

@@ -2,15 +2,20 @@
 // then exchanges the login token and prints the Matrix access token. It reads the login pages'
 // initial state and submits their forms the way Nextcloud's own JavaScript does.
 import { parseArgs } from 'node:util';
-import { signInThroughNextcloud, SsoBrowser } from '../test/support/sso-browser.js';
+import { readInitialState, signInThroughNextcloud, SsoBrowser } from '../test/support/sso-browser.js';
 
 const { values } = parseArgs({
   options: {
     server: { type: 'string', default: 'http://localhost:8008' },
     user: { type: 'string', default: 'alice' },
     password: { type: 'string', default: 'alice-password' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write('Usage: npm run dev:sign-in -- [--server http://localhost:8008] [--user alice] [--password alice-password]\n');
+  process.exit(0);
+}
 
 const server = (values.server ?? '').replace(/\/$/, '');
 // The token is delivered to this address; nothing needs to listen there, because the walk stops
@@ -23,6 +28,11 @@ const result = await signInThroughNextcloud(new SsoBrowser(), start, { user: val
 const link = /href="([^"]*loginToken=[^"]*)"/.exec(result.body)?.[1]?.replaceAll('&amp;', '&');
 const loginToken = new URL(result.finalUrl).searchParams.get('loginToken') ?? (link ? new URL(link).searchParams.get('loginToken') : null);
 if (!loginToken) {
+  const loginErrors = readInitialState(result.body, 'core', 'loginErrors');
+  if (Array.isArray(loginErrors) && loginErrors.length > 0) {
+    process.stderr.write(`Nextcloud rejected the login of "${values.user ?? ''}": ${loginErrors.join(', ')}. Check the user name and password.\n`);
+    process.exit(1);
+  }
   process.stderr.write(`Sign-in did not finish (HTTP ${result.status} at ${result.finalUrl}):\n${result.body.slice(0, 2000)}\n`);
   process.exit(1);
 }

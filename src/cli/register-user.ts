@@ -22,7 +22,7 @@ export async function runRegisterUser(configPath: string, localpart: string | un
   if (!config) return 1;
   const password = await readPassword(options);
   if (password.length < 8) {
-    process.stderr.write('The password must be at least 8 characters long.\n');
+    process.stderr.write('The password must be at least 8 characters long (give it with --password, --password-file, on standard input or at the prompt).\n');
     return 1;
   }
 
@@ -48,10 +48,18 @@ export async function runRegisterUser(configPath: string, localpart: string | un
 async function readPassword(options: RegisterUserOptions): Promise<string> {
   if (options.password !== undefined) return options.password;
   if (options.passwordFile !== undefined) return readFileSync(options.passwordFile, 'utf8').replace(/\r?\n$/, '');
+  if (!process.stdin.isTTY) return readFirstLine(process.stdin);
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return await prompt.question('Password: ');
   } finally {
     prompt.close();
   }
+}
+
+/** Reads a piped password; an empty input yields '' so the length check reports it. */
+async function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of input) text += chunk.toString();
+  return text.split(/\r?\n/)[0] ?? '';
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logging.js';
 import { registerAuthHook } from './auth.js';
 import { handleError } from './errors.js';
 import { registerJsonBodyParser } from './json-body.js';
+import { RouteMethodIndex } from './route-methods.js';
 import { compileValidator } from './validation.js';
 import type { AccountService } from '../identity/accounts.js';
 import type { RequestObservation } from '../metrics/registry.js';
@@ -48,8 +49,14 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   });
   app.options('/*', async (_request, reply) => reply.status(204).send());
 
+  const routeMethods = new RouteMethodIndex();
+  app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
   app.setNotFoundHandler(async (request) => {
-    throw new MatrixError('M_UNRECOGNIZED', `Unrecognized request: ${request.method} ${request.url.split('?')[0]}`);
+    const path = request.url.split('?')[0] ?? '/';
+    if (routeMethods.isKnownPathWithOtherMethod(path, request.method)) {
+      throw new MatrixError('M_UNRECOGNIZED', `${request.method} is not supported for ${path}.`, { status: 405 });
+    }
+    throw new MatrixError('M_UNRECOGNIZED', `Unrecognized request: ${request.method} ${path}`);
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -20,6 +20,14 @@ describe('error responses', () => {
     assert.equal(response.body.errcode, 'M_UNRECOGNIZED');
   });
 
+  it('wrong method on known path is 405', async () => {
+    const response = await api(server.baseUrl, 'DELETE', '/_matrix/client/v3/account/whoami', { token });
+    assert.equal(response.status, 405);
+    assert.equal(response.body.errcode, 'M_UNRECOGNIZED');
+    const withParams = await api(server.baseUrl, 'DELETE', `/_matrix/client/v3/rooms/${encodeURIComponent('!a:localhost')}/messages`, { token });
+    assert.equal(withParams.status, 405);
+  });
+
   it('auth_metadata stays M_UNRECOGNIZED', async () => {
     const response = await api(server.baseUrl, 'GET', '/_matrix/client/v1/auth_metadata');
     assert.equal(response.status, 404);
