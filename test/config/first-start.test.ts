@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { createServer } from 'node:net';
 import { freePort } from '../support/server.js';
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -39,8 +40,21 @@ function runCli(cwd: string, args: string[], stopWhen?: string): Promise<RunResu
   });
 }
 
+/** Whether the default port is free, since the generated config listens on 127.0.0.1:8008. */
+function defaultPortFree(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(8008, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 describe('lattice start', () => {
-  it('first start writes a config and explains next steps', async () => {
+  it('first start writes a config and explains next steps', async (t) => {
+    if (!(await defaultPortFree())) {
+      t.skip('port 8008 is in use by another program, and the generated config listens there');
+      return;
+    }
     const dir = mkdtempSync(join(tmpdir(), 'lattice-first-'));
     try {
       const result = await runCli(dir, ['start'], '"lattice started"');
