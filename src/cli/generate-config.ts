@@ -151,6 +151,9 @@ function writeDeployFiles(config: LatticeConfig, configPath: string, flags: Gene
     process.stdout.write(`Wrote ${path}\n`);
   }
   if (flags.systemd) {
+    // systemd refuses to start a unit whose ReadWritePaths folder is missing, and Lattice would only
+    // create the media folder at its first start, so every writable folder is created now.
+    for (const folder of writablePaths(config)) mkdirSync(folder, { recursive: true });
     const path = join(dir, 'lattice.service');
     writeFileSync(path, systemdUnit({
       installDir: INSTALL_DIR,
