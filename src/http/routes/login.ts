@@ -49,7 +49,8 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps):
       user_id: result.userId,
       access_token: result.accessToken,
       device_id: result.deviceId,
-      well_known: { 'm.homeserver': { base_url: deps.publicBaseurl } },
+      // Without the trailing slash, matching /.well-known/matrix/client, since clients append paths.
+      well_known: { 'm.homeserver': { base_url: deps.publicBaseurl.replace(/\/$/, '') } },
     };
   });
 
