@@ -14,7 +14,7 @@ import pg from 'pg';
 const root = new URL('..', import.meta.url).pathname;
 
 // Suites that start servers through test/support/server.ts and follow LATTICE_TEST_DATABASE.
-const POSTGRES_PASS_FOLDERS = ['test/storage/', 'test/http/', 'test/e2e/', 'test/crash/'];
+const POSTGRES_PASS_FOLDERS = ['test/storage/', 'test/http/', 'test/e2e/', 'test/e2ee/', 'test/crash/'];
 
 function collectTestFiles(dir) {
   const files = [];
