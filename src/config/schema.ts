@@ -56,7 +56,7 @@ export interface NextcloudProviderConfig extends ProviderCommon, Partial<Nextclo
   url: string;
 }
 
-/** Which profile fields follow Nextcloud; documented with their defaults in `nextcloud.ts`. */
+/** Profile fields that follow Nextcloud; their defaults are documented in `nextcloud.ts`. */
 export interface SyncProfileConfig {
   displayname: boolean;
   avatar: boolean;
