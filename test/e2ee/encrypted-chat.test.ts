@@ -1,33 +1,26 @@
 // Real end-to-end encryption: matrix-js-sdk clients with their Rust crypto talk through Lattice.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type MatrixClient, type MatrixError } from 'matrix-js-sdk';
+import type { MatrixClient, MatrixError } from 'matrix-js-sdk';
 import type { GeneratedSecretStorageKey } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import { api, passwordLogin } from '../support/client.js';
 import { createUser } from '../support/matrix.js';
 import { NextcloudEmulator } from '../support/nextcloud-emulator.js';
-import { formatViolations, loadSpecValidator, validatingFetch, type Violation } from '../support/openapi.js';
-import { freePort, TestServer } from '../support/server.js';
-import { signInThroughNextcloud, SsoBrowser } from '../support/sso-browser.js';
+import { assertNoViolations, loadSpecValidator, validatingFetch, type Violation } from '../support/openapi.js';
+import { TestServer } from '../support/server.js';
+import { CLIENT_ORIGIN, signInWithSdk, startSsoServer } from '../identity/sso-support.js';
 import {
   ENCRYPTION_STATE, eventually, quietSdkLogs, RecordingFetch, startCryptoClient, waitForDecrypted, waitForMembership, type Credentials,
 } from './crypto-clients.js';
 import { generateSigningKey } from '../../src/core/signing-key.js';
 
-const CLIENT_ORIGIN = 'http://127.0.0.1:9';
 const CLIENT_URL = `${CLIENT_ORIGIN}/chat/#/login`;
 
 const violations: Violation[] = [];
 let specFetch: typeof fetch = fetch;
 
 async function signInWithNextcloud(server: TestServer, user: { id: string; password: string }): Promise<Credentials> {
-  const start = `${server.baseUrl}/_matrix/client/v3/login/sso/redirect?redirectUrl=${encodeURIComponent(CLIENT_URL)}`;
-  const result = await signInThroughNextcloud(new SsoBrowser(), start, { user: user.id, password: user.password }, { stopAtOrigin: CLIENT_ORIGIN });
-  const loginToken = new URL(result.finalUrl).searchParams.get('loginToken');
-  assert.ok(loginToken, `no loginToken in ${result.finalUrl}`);
-  const anonymous = createClient({ baseUrl: server.baseUrl, fetchFn: specFetch });
-  const login = await anonymous.loginRequest({ type: 'm.login.token', token: loginToken });
-  return { userId: login.user_id, accessToken: login.access_token, deviceId: login.device_id };
+  return (await signInWithSdk(server, user, { redirectUrl: CLIENT_URL, fetchFn: specFetch })).credentials;
 }
 
 /** Secret storage callbacks that hand out one known key, as a user typing their recovery key would. */
@@ -68,17 +61,7 @@ describe('encrypted chat between Nextcloud users, with cross-signing and key bac
     nextcloud = await NextcloudEmulator.start();
     nextcloud.addUser({ id: 'alice', password: 'alice-password', displayName: 'Alice Example', email: 'alice@example.test' });
     nextcloud.addUser({ id: 'bob', password: 'bob-password', displayName: 'Bob Example', email: null });
-    const port = await freePort();
-    const oauthClient = nextcloud.addClient({ name: 'Lattice', redirectUri: `http://127.0.0.1:${port}/_synapse/client/oidc/callback` });
-    server = await TestServer.start({
-      port,
-      config: {
-        sso: {
-          providers: [{ id: 'nextcloud', type: 'nextcloud', name: 'Nextcloud', url: nextcloud.baseUrl, client_id: oauthClient.clientId, client_secret: oauthClient.clientSecret }],
-          client_allowlist: [`${CLIENT_ORIGIN}/`],
-        },
-      },
-    });
+    server = await startSsoServer({ providers: [{ id: 'nextcloud', name: 'Nextcloud', emulator: nextcloud }] });
   });
 
   after(async () => {
@@ -179,11 +162,7 @@ describe('encrypted chat between Nextcloud users, with cross-signing and key bac
   });
 
   it('every response matches the spec', async (t) => {
-    if (!(await loadSpecValidator())) {
-      t.skip('the Matrix spec is not available');
-      return;
-    }
-    assert.deepEqual(violations, [], formatViolations(violations));
+    await assertNoViolations(t, violations);
   });
 
   it('no request produced a server error log', () => {
@@ -300,11 +279,7 @@ describe('device changes and one-time keys with local accounts', () => {
   });
 
   it('every response matches the spec', async (t) => {
-    if (!(await loadSpecValidator())) {
-      t.skip('the Matrix spec is not available');
-      return;
-    }
-    assert.deepEqual(localViolations, [], formatViolations(localViolations));
+    await assertNoViolations(t, localViolations);
   });
 
   it('no request produced a server error log', () => {

@@ -164,3 +164,26 @@ export async function waitForLogEvent(server: TestServer, message: string, skip:
 export function logEventCount(server: TestServer, message: string): number {
   return server.logsContaining(`"msg":"${message}"`).length;
 }
+
+export interface SdkCredentials {
+  userId: string;
+  accessToken: string;
+  deviceId: string;
+}
+
+/**
+ * Signs in through Nextcloud by following the real redirects to `redirectUrl`, then exchanges the
+ * login token through matrix-js-sdk, as a web client does. Returns the final URL too, so callers
+ * can check where the browser landed.
+ */
+export async function signInWithSdk(
+  server: TestServer, user: { id: string; password: string }, options: { redirectUrl: string; fetchFn?: typeof fetch },
+): Promise<{ credentials: SdkCredentials; finalUrl: URL }> {
+  const result = await signIn(new SsoBrowser(), server, { id: user.id, password: user.password }, { redirectUrl: options.redirectUrl });
+  const loginToken = loginTokenOf(result);
+  const { createClient } = await import('matrix-js-sdk');
+  const anonymous = createClient({ baseUrl: server.baseUrl, fetchFn: options.fetchFn ?? fetch });
+  const login = await anonymous.loginRequest({ type: 'm.login.token', token: loginToken });
+  anonymous.stopClient();
+  return { credentials: { userId: login.user_id, accessToken: login.access_token, deviceId: login.device_id }, finalUrl: new URL(result.finalUrl) };
+}
