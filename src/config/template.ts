@@ -11,7 +11,7 @@ export interface ConfigTemplateOptions {
   registrationSecretPath?: string;
 }
 
-/** The commented `lattice.yaml` written on first start, for a server named `serverName`. */
+/** Returns the commented `lattice.yaml` written on first start, for a server named `serverName`. */
 export function defaultConfigText(serverName: string, port: number): string {
   return configText({ serverName, port, publicBaseurl: `http://${serverName}:${port}/`, databasePath: './data/lattice.db' });
 }

@@ -95,7 +95,9 @@ export class RoomReader {
   async getMessages(viewer: Viewer, roomId: string, request: MessagesRequest): Promise<MessagesResponse> {
     const upTo = await this.visibleUpTo(viewer.userId, roomId);
     const head = Math.min(upTo, await currentStreamPosition(this.db));
-    const from = request.from === undefined ? (request.dir === 'b' ? head : 0) : parseStreamToken(request.from, 'from');
+    // Without `from`, backward pagination starts at the newest event and forward at the oldest.
+    let from = request.dir === 'b' ? head : 0;
+    if (request.from !== undefined) from = parseStreamToken(request.from, 'from');
     const to = request.to === undefined ? undefined : parseStreamToken(request.to, 'to');
 
     const range = request.dir === 'b'
@@ -121,7 +123,7 @@ export class RoomReader {
     return response;
   }
 
-  /** The member events of the senders in `page`, for lazy-loading clients. */
+  /** Returns the member events of the senders in `page`, for lazy-loading clients. */
   async membersFor(page: readonly StoredEvent[], viewer: Viewer, roomId: string, roomVersion: string): Promise<ClientEvent[]> {
     const senders = new Set(page.map((event) => event.sender));
     const members = (await this.events.getCurrentState(roomId, ['m.room.member'])).filter((event) => event.stateKey !== null && senders.has(event.stateKey));
@@ -129,7 +131,7 @@ export class RoomReader {
   }
 
   /**
-   * The newest stream position whose events the user may see: everything while joined, and
+   * Returns the newest stream position whose events the user may see: everything while joined, and
    * history up to their leave or ban once they left. Throws M_FORBIDDEN for non-members.
    */
   async visibleUpTo(userId: string, roomId: string): Promise<number> {

@@ -8,7 +8,7 @@ import { ConcurrentWriteError, type EventStore, type StoredEvent } from '../stor
 import { KeyedMutex } from './keyed-mutex.js';
 import type { EventNotifier } from './notifier.js';
 
-/** What a caller asks to add to a room; the writer fills in the graph fields and signs it. */
+/** An event a caller requests for a room; the writer fills in the graph fields and signs it. */
 export interface EventTemplate {
   type: string;
   sender: string;

@@ -154,7 +154,7 @@ export class EventStore {
     return rows.map((row) => ({ eventId: row.event_id, depth: Number(row.depth) }));
   }
 
-  /** The room's current state events, optionally limited to some event types. */
+  /** Returns the room's current state events, optionally limited to some event types. */
   async getCurrentState(roomId: string, types?: readonly string[]): Promise<StoredEvent[]> {
     let query = this.db.selectFrom('current_state').innerJoin('events', 'events.event_id', 'current_state.event_id')
       .selectAll('events').where('current_state.room_id', '=', roomId);
@@ -172,7 +172,7 @@ export class EventStore {
   }
 
   /**
-   * The room's state just after the event at `position`: for each (type, state_key), the newest
+   * Returns the room's state just after the event at `position`: for each (type, state_key), the newest
    * state event at or before it. Events of one server form a single line, so stream order is
    * the order in which state changed.
    */
@@ -218,7 +218,7 @@ export class EventStore {
     return row && toMembership(row);
   }
 
-  /** The user's current membership in every room they have any membership event in. */
+  /** Returns the user's current membership in every room they have any membership event in. */
   async getRoomsForUser(userId: string, memberships?: readonly string[]): Promise<MembershipRecord[]> {
     let query = this.db.selectFrom('room_memberships').selectAll().where('user_id', '=', userId);
     if (memberships) query = query.where('membership', 'in', [...memberships]);

@@ -49,7 +49,7 @@ export class RoomSyncBuilder {
   ) {}
 
   /**
-   * A joined room: the newest timeline events, the state before them (all of it when the room
+   * Builds a joined room: the newest timeline events, the state before them (all of it when the room
    * is new to this sync), per-room account data, summary and unread counts. Returns undefined
    * when an incremental sync has nothing new for the room.
    */
@@ -98,7 +98,7 @@ export class RoomSyncBuilder {
     return { unread_notifications: counts.main, unread_thread_notifications: counts.threads };
   }
 
-  /** An invited (or knocked-on) room: stripped state and the membership event, for clients to show it. */
+  /** Builds an invited (or knocked-on) room: stripped state and the membership event, for clients to show it. */
   async invitedRoom(membership: MembershipRecord): Promise<{ invite_state: { events: Record<string, unknown>[] } }> {
     const state = await this.events.getCurrentState(membership.roomId, [
       'm.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic',
@@ -108,7 +108,7 @@ export class RoomSyncBuilder {
     return { invite_state: { events: stripped } };
   }
 
-  /** A room the user left (or was removed from): the timeline up to and including the leave. */
+  /** Builds a room the user left (or was removed from): the timeline up to and including the leave. */
   async leftRoom(context: RoomSyncContext, leave: MembershipRecord, roomVersion: string): Promise<Record<string, unknown>> {
     const after = context.since ?? 0;
     const { events: timeline, limited } = await this.timeline(leave.roomId, after, leave.streamOrdering, context.filter.timeline);

@@ -27,11 +27,11 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryRou
     unstable_features: { ...LATER_VERSION_FEATURES, 'org.matrix.e2e_cross_signing': true },
   }));
 
-  /** GET /.well-known/matrix/client: tells clients where the client-server API lives. */
+  /** GET /.well-known/matrix/client: gives clients the address of the client-server API. */
   app.get('/.well-known/matrix/client', async () => ({
     'm.homeserver': { base_url: deps.publicBaseurl.replace(/\/$/, '') },
   }));
 
-  /** GET /.well-known/matrix/server: tells other servers where federation traffic goes. */
+  /** GET /.well-known/matrix/server: gives other servers the address for federation traffic. */
   app.get('/.well-known/matrix/server', async () => ({ 'm.server': deps.federationAuthority }));
 }

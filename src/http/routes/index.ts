@@ -42,7 +42,7 @@ export interface ApiContext {
   services: Services;
 }
 
-/** The flat list of route modules, each given only the services it uses. */
+/** Registers the route modules in one flat list, each given only the services it uses. */
 export function registerApiRoutes(app: FastifyInstance, { config, services }: ApiContext): void {
   const { storage } = services;
   registerDiscoveryRoutes(app, {
