@@ -106,6 +106,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`lattice: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    // A start that failed halfway, such as a metrics port already in use, can leave the API
+    // listener open, which would keep the process alive; a fatal error must end it.
+    process.exit(1);
   },
 );
