@@ -137,7 +137,7 @@ export function createServices(context: ServiceContext): Services {
   return { admin, accounts, e2ee, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
     nextcloud,
-    directory: createDirectoryServices(storage),
+    directory: createDirectoryServices(storage, { searchAllUsers: config.user_directory.search_all_users }),
     eventContext: new EventContextReader(storage.events, reader, formatter),
     relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),
     upgrader: new RoomUpgrader({ writer, events: storage.events, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }) }),

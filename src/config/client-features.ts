@@ -17,20 +17,34 @@ export interface TurnConfig {
   user_lifetime_seconds: number;
 }
 
+/** Who the user directory (`POST /user_directory/search`) finds. */
+export interface UserDirectoryConfig {
+  /**
+   * Every active local user when true, as Nextcloud's own sharing search does. When false, only
+   * users who share a room with the searcher or are joined to a published room, as Synapse does
+   * by default.
+   */
+  search_all_users: boolean;
+}
+
 export interface ClientFeaturesConfig {
   presence: PresenceConfig;
   turn: TurnConfig;
+  user_directory: UserDirectoryConfig;
 }
 
 /**
- * Reads `presence` (`enabled` defaults to true) and `turn` (no URIs by default, credentials valid
- * for one day). Clients fetch new credentials before the old ones expire.
+ * Reads `presence` (`enabled` defaults to true), `turn` (no URIs by default, credentials valid
+ * for one day; clients fetch new credentials before the old ones expire) and `user_directory`
+ * (`search_all_users` defaults to true).
  */
 export function readClientFeatures(root: Fields, resolvePath: (value: string) => string): ClientFeaturesConfig {
   const presence = root.child('presence');
   presence.rejectUnknown(['enabled']);
   const turn = root.child('turn');
   turn.rejectUnknown(['uris', 'shared_secret', 'shared_secret_path', 'user_lifetime_seconds']);
+  const userDirectory = root.child('user_directory');
+  userDirectory.rejectUnknown(['search_all_users']);
   const uris = turn.stringList('uris', []);
   uris.forEach((uri, index) => {
     if (!/^turns?:/.test(uri)) throw new ConfigError(`turn.uris[${index}]`, uri, 'Use a turn: or turns: URI, such as turn:turn.example.com:3478?transport=udp.');
@@ -47,6 +61,7 @@ export function readClientFeatures(root: Fields, resolvePath: (value: string) =>
       shared_secret: sharedSecret,
       user_lifetime_seconds: turn.integer('user_lifetime_seconds', 86_400, { min: 60, max: 30 * 86_400 }),
     },
+    user_directory: { search_all_users: userDirectory.boolean('search_all_users', true) },
   };
 }
 

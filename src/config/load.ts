@@ -30,6 +30,7 @@ const TOP_LEVEL_KEYS = [
   'web_client',
   'presence',
   'turn',
+  'user_directory',
 ] as const;
 
 /** Reads and validates `lattice.yaml`; throws ConfigError on the first mistake found. */

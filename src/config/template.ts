@@ -95,6 +95,12 @@ ${options.registrationSecretPath ? `registration_shared_secret_path: ${options.r
 presence:
   enabled: true
 
+# Who the user directory finds when someone searches for people to invite. true finds every
+# active user of this server, as Nextcloud's own sharing search does. false finds only people
+# who share a room with the searcher or are in a published room.
+user_directory:
+  search_all_users: true
+
 # TURN relays for voice and video calls, with coturn's use-auth-secret: the same secret as
 # coturn's static-auth-secret. Credentials expire after user_lifetime_seconds. Without uris,
 # clients get no TURN server.

@@ -8,9 +8,9 @@ export interface DirectoryServices {
   users: UserDirectory;
 }
 
-export function createDirectoryServices(storage: Storage): DirectoryServices {
+export function createDirectoryServices(storage: Storage, options: { searchAllUsers: boolean }): DirectoryServices {
   return {
     publicRooms: new PublicRoomDirectory(storage.events),
-    users: new UserDirectory(new UserDirectoryStore(storage.db)),
+    users: new UserDirectory(new UserDirectoryStore(storage.db), options),
   };
 }

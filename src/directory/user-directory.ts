@@ -7,15 +7,17 @@ export interface UserSearchResult {
 }
 
 /**
- * POST /user_directory/search: users who share a room with the searcher or are joined to a
- * published room, plus the user whose id is exactly the search term.
+ * POST /user_directory/search: every active local user when `searchAllUsers` is set, otherwise
+ * users who share a room with the searcher or are joined to a published room, plus the user
+ * whose id is exactly the search term.
  */
 export class UserDirectory {
-  constructor(private readonly store: UserDirectoryStore) {}
+  constructor(private readonly store: UserDirectoryStore, private readonly options: { searchAllUsers: boolean }) {}
 
   async search(searcher: string, term: string, limit: number): Promise<UserSearchResult> {
     const trimmed = term.trim();
-    const found = await this.store.search(searcher, trimmed, limit + 1);
+    const scope = this.options.searchAllUsers ? 'all' : 'shared-rooms';
+    const found = await this.store.search(searcher, trimmed, limit + 1, scope);
     const exact = isValidUserId(trimmed) ? await this.store.exact(trimmed) : undefined;
     const users = exact ? [exact, ...found.filter((user) => user.userId !== exact.userId)] : found;
     return { results: users.slice(0, limit).map(toResult), limited: users.length > limit };

@@ -12,20 +12,21 @@ export class UserDirectoryStore {
   constructor(private readonly db: Db) {}
 
   /**
-   * Active users whose id or display name contains `term` (case-insensitive) and who share a
-   * joined room with `searcher` or are joined to a published room. Returns at most `limit` rows,
-   * ordered by user id.
+   * Active users whose id or display name contains `term` (case-insensitive). With scope
+   * `shared-rooms`, only those who share a joined room with `searcher` or are joined to a
+   * published room. Returns at most `limit` rows, ordered by user id.
    */
-  async search(searcher: string, term: string, limit: number): Promise<DirectoryUser[]> {
+  async search(searcher: string, term: string, limit: number, scope: 'all' | 'shared-rooms'): Promise<DirectoryUser[]> {
     const pattern = `%${escapeLike(term.toLowerCase())}%`;
-    const rows = await this.db.selectFrom('users')
+    let query = this.db.selectFrom('users')
       .select(['user_id', 'displayname', 'avatar_url'])
       .where('deactivated', '=', 0)
       .where((eb) => eb.or([
         sql<boolean>`lower(${eb.ref('user_id')}) like ${pattern} escape '\\'`,
         sql<boolean>`lower(coalesce(${eb.ref('displayname')}, '')) like ${pattern} escape '\\'`,
-      ]))
-      .where((eb) => eb.or([
+      ]));
+    if (scope === 'shared-rooms') {
+      query = query.where((eb) => eb.or([
         eb('user_id', 'in', eb.selectFrom('room_memberships as mine')
           .innerJoin('room_memberships as theirs', 'theirs.room_id', 'mine.room_id')
           .select('theirs.user_id')
@@ -34,10 +35,9 @@ export class UserDirectoryStore {
           .innerJoin('rooms', 'rooms.room_id', 'member.room_id')
           .select('member.user_id')
           .where('rooms.is_public', '=', 1).where('member.membership', '=', 'join')),
-      ]))
-      .orderBy('user_id')
-      .limit(limit)
-      .execute();
+      ]));
+    }
+    const rows = await query.orderBy('user_id').limit(limit).execute();
     return rows.map((row) => ({ userId: row.user_id, displayName: row.displayname, avatarUrl: row.avatar_url }));
   }
 

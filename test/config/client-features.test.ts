@@ -20,10 +20,11 @@ function configError(raw: Record<string, unknown>): ConfigError {
   assert.fail('expected a ConfigError');
 }
 
-describe('presence and turn config', () => {
+describe('presence, turn and user directory config', () => {
   it('defaults enable presence without TURN', () => {
     const config = parseConfig(base, '/etc/lattice');
     assert.deepEqual(config.presence, { enabled: true });
+    assert.deepEqual(config.user_directory, { search_all_users: true });
     assert.deepEqual(config.turn, { uris: [], shared_secret: undefined, user_lifetime_seconds: 86_400 });
   });
 
@@ -31,6 +32,13 @@ describe('presence and turn config', () => {
     const config = parseConfig(parseYaml(defaultConfigText('example.com', 8008)), '/srv/lattice');
     assert.equal(config.presence.enabled, true);
     assert.deepEqual(config.turn.uris, []);
+    assert.equal(config.user_directory.search_all_users, true);
+  });
+
+  it('reads user_directory.search_all_users', () => {
+    assert.equal(parseConfig({ ...base, user_directory: { search_all_users: false } }, '/etc/lattice').user_directory.search_all_users, false);
+    assert.equal(configError({ user_directory: { search_all_users: 'no' } }).key, 'user_directory.search_all_users');
+    assert.equal(configError({ user_directory: { everyone: true } }).key, 'user_directory.everyone');
   });
 
   it('reads TURN with a secret file', () => {

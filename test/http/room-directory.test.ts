@@ -18,7 +18,7 @@ describe('tags, directories and small endpoints', () => {
   let publicRoom: string;
 
   before(async () => {
-    server = await TestServer.start();
+    server = await TestServer.start({ config: { user_directory: { search_all_users: false } } });
     [alice, bob, dave] = await Promise.all([createUser(server, 'alice'), createUser(server, 'bob'), createUser(server, 'dave')]);
     await api(server.baseUrl, 'PUT', `${V3}/profile/${encodeURIComponent(dave.userId)}/displayname`, { token: dave.token, body: { displayname: 'Dave 50%_Done' } });
     publicRoom = await createRoom(server, alice, { preset: 'public_chat', visibility: 'public', name: 'Lobby', topic: 'General talk', room_alias_name: 'lobby' });
@@ -120,7 +120,7 @@ describe('tags, directories and small endpoints', () => {
     assert.equal(limited.body.limited, true);
   });
 
-  it('user search finds exact ids only', async () => {
+  it('user search without search_all_users finds exact ids only', async () => {
     const loner = await createUser(server, 'loner');
     const partial = await api<{ results: unknown[] }>(server.baseUrl, 'POST', `${V3}/user_directory/search`, { token: bob.token, body: { search_term: 'loner' } });
     assert.deepEqual(partial.body.results, []);
@@ -196,5 +196,23 @@ describe('tags, directories and small endpoints', () => {
     assert.equal(missing.body.errcode, 'M_NOT_FOUND');
     const badFilter = await api(server.baseUrl, 'GET', `${room(roomId)}/context/${encodeURIComponent(ids[2] as string)}?filter=nope`, { token: alice.token });
     assert.equal(badFilter.status, 400);
+  });
+});
+
+describe('user directory with search_all_users', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await TestServer.start();
+  });
+  after(async () => server.dispose());
+
+  it('user search finds users sharing no room', async () => {
+    const [searcher, colleague] = await Promise.all([createUser(server, 'searcher'), createUser(server, 'colleague')]);
+    const found = await api<{ results: Array<Record<string, string>> }>(server.baseUrl, 'POST', `${V3}/user_directory/search`, {
+      token: searcher.token, body: { search_term: 'collea' },
+    });
+    assert.equal(found.status, 200);
+    assert.deepEqual(found.body.results.map((result) => result.user_id), [colleague.userId]);
   });
 });

@@ -121,13 +121,14 @@ describe(`receipt, relation and directory stores on ${process.env.LATTICE_TEST_D
     await storage.users.create({ userId: '@bob:test', localpart: 'bob', displayname: 'Bob_Builder' }, NOW);
     await storage.users.create({ userId: '@stranger:test', localpart: 'stranger', displayname: 'Stranger 100%' }, NOW);
 
-    assert.deepEqual((await directory.search('@bob:test', '100%', 10)).map((user) => user.userId), ['@alice:test']);
-    assert.deepEqual((await directory.search('@alice:test', 'b_b', 10)).map((user) => user.userId), ['@bob:test']);
+    assert.deepEqual((await directory.search('@bob:test', '100%', 10, 'shared-rooms')).map((user) => user.userId), ['@alice:test']);
+    assert.deepEqual((await directory.search('@alice:test', 'b_b', 10, 'shared-rooms')).map((user) => user.userId), ['@bob:test']);
     // Unescaped, `_` and `%` would match "ali" in alice and "e:t" in @alice:test.
-    assert.deepEqual(await directory.search('@bob:test', 'a_i', 10), []);
-    assert.deepEqual(await directory.search('@bob:test', 'e%t', 10), []);
-    assert.deepEqual((await directory.search('@alice:test', 'ALICE', 10)).map((user) => user.displayName), ['Alice 100%']);
-    assert.equal((await directory.search('@alice:test', 'test', 1)).length, 1);
+    assert.deepEqual(await directory.search('@bob:test', 'a_i', 10, 'shared-rooms'), []);
+    assert.deepEqual(await directory.search('@bob:test', 'e%t', 10, 'shared-rooms'), []);
+    assert.deepEqual((await directory.search('@alice:test', 'ALICE', 10, 'shared-rooms')).map((user) => user.displayName), ['Alice 100%']);
+    assert.equal((await directory.search('@alice:test', 'test', 1, 'shared-rooms')).length, 1);
     assert.equal((await directory.exact('@stranger:test'))?.displayName, 'Stranger 100%');
+    assert.deepEqual((await directory.search('@bob:test', '100%', 10, 'all')).map((user) => user.userId), ['@alice:test', '@stranger:test']);
   });
 });
