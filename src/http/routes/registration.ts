@@ -1,5 +1,8 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { MatrixError } from '../../core/errors.js';
+
+const TokenQuery = Type.Object({ token: Type.String() });
 
 /**
  * Open registration is off: accounts come from the identity providers or from an operator
@@ -22,4 +25,13 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: { ssoEnab
   app.get('/_matrix/client/v3/register/available', async () => {
     throw disabled();
   });
+
+  /** GET /_matrix/client/v1/register/m.login.registration_token/validity: 403, as the spec defines it for a server without registration. */
+  app.get<{ Querystring: Static<typeof TokenQuery> }>(
+    '/_matrix/client/v1/register/m.login.registration_token/validity',
+    { schema: { querystring: TokenQuery } },
+    async () => {
+      throw disabled();
+    },
+  );
 }
