@@ -27,6 +27,7 @@ import { RelationAggregator } from './relations/aggregations.js';
 import { RelationService } from './relations/relation-service.js';
 import { createNextcloudServices, type NextcloudServices } from './nextcloud/index.js';
 import { RoomUpgrader } from './rooms/room-upgrade.js';
+import { ReportService } from './reports/report-service.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -56,6 +57,7 @@ export interface Services {
   nextcloud: NextcloudServices;
   relations: RelationService;
   upgrader: RoomUpgrader;
+  reports: ReportService;
   close(): void;
 }
 
@@ -141,6 +143,7 @@ export function createServices(context: ServiceContext): Services {
     eventContext: new EventContextReader(storage.events, reader, formatter),
     relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),
     upgrader: new RoomUpgrader({ writer, events: storage.events, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }) }),
+    reports: new ReportService({ reports: storage.reports, events: storage.events, users: storage.users, logger: logger.child({ component: 'reports' }) }),
     close: () => ephemeral.close(),
   };
 }

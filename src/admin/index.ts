@@ -6,6 +6,7 @@ import type { RoomService } from '../rooms/room-service.js';
 import type { Storage } from '../storage/index.js';
 import { RoomAdminStore } from '../storage/room-admin.js';
 import { AdminPolicy } from './admin-policy.js';
+import { EventReportAdmin } from './event-reports.js';
 import { RoomAdminService } from './room-admin.js';
 import { SharedSecretVerifier, type SharedSecretRequest } from './shared-secret.js';
 import { UserAdminService } from './user-admin.js';
@@ -18,6 +19,7 @@ export interface AdminServices {
   policy: AdminPolicy;
   users: UserAdminService;
   rooms: RoomAdminService;
+  eventReports: EventReportAdmin;
   /** Creates a user through Synapse's shared-secret registration and signs it in. */
   registerWithSharedSecret(request: SharedSecretRequest & { displayname?: string }): Promise<LoginResult>;
   issueRegistrationNonce(): string;
@@ -68,6 +70,7 @@ export function createAdminServices(deps: AdminServiceDeps): AdminServices {
     policy,
     users,
     rooms,
+    eventReports: new EventReportAdmin(storage.reports, storage.events),
     issueRegistrationNonce: () => verifier.issueNonce(),
     async registerWithSharedSecret(request) {
       verifier.verify(request);

@@ -9,6 +9,7 @@ import * as e2ee from './migrations/003-e2ee.js';
 import * as threepids from './migrations/004-threepids.js';
 import * as directorySync from './migrations/005-directory-sync.js';
 import * as transactionEventIndex from './migrations/006-transaction-event-index.js';
+import * as contentReports from './migrations/007-content-reports.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-threepids': threepids,
   '005-directory-sync': directorySync,
   '006-transaction-event-index': transactionEventIndex,
+  '007-content-reports': contentReports,
 };
 
 /**

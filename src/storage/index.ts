@@ -9,6 +9,7 @@ import { ReceiptStore } from './receipts.js';
 import { RelationStore } from './relations.js';
 import { ThreepidStore } from './threepids.js';
 import { DirectoryStateStore } from './directory-state.js';
+import { ContentReportStore } from './content-reports.js';
 
 /** Every store, over one database connection. */
 export interface Storage {
@@ -23,6 +24,7 @@ export interface Storage {
   relations: RelationStore;
   threepids: ThreepidStore;
   directoryState: DirectoryStateStore;
+  reports: ContentReportStore;
   /** Records the server name on first start and refuses to run under another one afterwards. */
   checkServerName(serverName: string): Promise<void>;
 }
@@ -70,6 +72,7 @@ export function openStorage(db: Db): Storage {
     relations: new RelationStore(db),
     threepids: new ThreepidStore(db),
     directoryState: new DirectoryStateStore(db),
+    reports: new ContentReportStore(db),
     async checkServerName(serverName: string) {
       const stored = await meta.get('server_name');
       if (stored === undefined) {

@@ -24,6 +24,7 @@ export interface DatabaseSchema {
   receipts: ReceiptsTable;
   user_threepids: UserThreepidsTable;
   user_directory_state: UserDirectoryStateTable;
+  content_reports: ContentReportsTable;
 }
 
 export interface UsersTable {
@@ -124,3 +125,17 @@ export interface ReceiptsTable {
   stream_position: number;
 }
 
+
+export interface ContentReportsTable {
+  id: Generated<number>;
+  /** `event`, `room` or `user`. */
+  kind: string;
+  reporter_id: string;
+  room_id: string | null;
+  event_id: string | null;
+  target_user_id: string | null;
+  reason: string | null;
+  /** The score of an event report, from -100 (most offensive) to 0, when the client sent one. */
+  score: number | null;
+  received_ts: number;
+}

@@ -68,6 +68,15 @@ const DeleteRoomBody = Type.Union([
   Type.Null(),
 ]);
 
+const EventReportListQuery = Type.Object({
+  from: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  dir: Type.Optional(Type.Union([Type.Literal('f'), Type.Literal('b')])),
+  user_id: Type.Optional(Type.String()),
+  room_id: Type.Optional(Type.String()),
+});
+const ReportParams = Type.Object({ reportId: Type.Integer({ minimum: 0 }) });
+
 type UserParams = Static<typeof UserParams>;
 type RoomParams = Static<typeof RoomParams>;
 
@@ -75,6 +84,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   registerPublicAdminRoutes(app, deps);
   registerUserAdminRoutes(app, deps);
   registerRoomAdminRoutes(app, deps);
+  registerEventReportAdminRoutes(app, deps);
 }
 
 /** Returns the admin's user id; throws 403 M_FORBIDDEN, logged, for anyone else. */
@@ -296,4 +306,35 @@ async function deleteRoom(
   const deletion = await admin.rooms.delete(request.params.roomId, { purge: body.purge ?? true, message: body.message });
   audit(request, 'delete_room', request.params.roomId, { purge: body.purge ?? true, deleteId: deletion.deleteId });
   return deletion;
+}
+
+function registerEventReportAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
+  const authed = { config: { auth: 'required' as const } };
+  const { admin } = deps;
+
+  /** GET /_synapse/admin/v1/event_reports: pages through event reports, newest first unless `dir=f`; `from` is an offset. */
+  app.get<{ Querystring: Static<typeof EventReportListQuery> }>(
+    '/_synapse/admin/v1/event_reports', { ...authed, schema: { querystring: EventReportListQuery } },
+    async (request) => {
+      await requireAdmin(request, admin);
+      const query = request.query;
+      return admin.eventReports.list({
+        offset: query.from ?? 0, limit: query.limit ?? 100, newestFirst: query.dir !== 'f', reporterId: query.user_id, roomId: query.room_id,
+      });
+    },
+  );
+
+  /** GET /_synapse/admin/v1/event_reports/{reportId}: one event report with the reported event. */
+  app.get<{ Params: Static<typeof ReportParams> }>('/_synapse/admin/v1/event_reports/:reportId', { ...authed, schema: { params: ReportParams } }, async (request) => {
+    await requireAdmin(request, admin);
+    return admin.eventReports.get(request.params.reportId);
+  });
+
+  /** DELETE /_synapse/admin/v1/event_reports/{reportId}: deletes the report, not the reported event. */
+  app.delete<{ Params: Static<typeof ReportParams> }>('/_synapse/admin/v1/event_reports/:reportId', { ...authed, schema: { params: ReportParams } }, async (request) => {
+    await requireAdmin(request, admin);
+    await admin.eventReports.delete(request.params.reportId);
+    audit(request, 'delete_event_report', String(request.params.reportId));
+    return {};
+  });
 }

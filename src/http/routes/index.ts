@@ -36,6 +36,7 @@ import { registerUserDirectoryRoutes } from './user-directory.js';
 import { registerVoipRoutes } from './voip.js';
 import { registerReceiptRoutes } from './receipts.js';
 import { registerTypingRoutes } from './typing.js';
+import { registerReportRoutes } from './reports.js';
 import { registerRefreshRoutes } from './refresh.js';
 
 export interface ApiContext {
@@ -89,6 +90,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerContextRoutes(app, { context: services.eventContext });
   registerRelationRoutes(app, { relations: services.relations });
   registerRoomUpgradeRoutes(app, { upgrader: services.upgrader });
+  registerReportRoutes(app, { reports: services.reports });
   registerRefreshRoutes(app);
   registerHealthRoutes(app);
   registerAdminRoutes(app, { admin: services.admin, serverName: config.server_name, serverVersion: serverVersion() });
