@@ -28,6 +28,7 @@ import { RelationService } from './relations/relation-service.js';
 import { createNextcloudServices, type NextcloudServices } from './nextcloud/index.js';
 import { RoomUpgrader } from './rooms/room-upgrade.js';
 import { ReportService } from './reports/report-service.js';
+import { EventByTimestamp } from './rooms/event-by-timestamp.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -58,6 +59,7 @@ export interface Services {
   relations: RelationService;
   upgrader: RoomUpgrader;
   reports: ReportService;
+  eventByTimestamp: EventByTimestamp;
   close(): void;
 }
 
@@ -144,6 +146,7 @@ export function createServices(context: ServiceContext): Services {
     relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),
     upgrader: new RoomUpgrader({ writer, events: storage.events, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }) }),
     reports: new ReportService({ reports: storage.reports, events: storage.events, users: storage.users, logger: logger.child({ component: 'reports' }) }),
+    eventByTimestamp: new EventByTimestamp(storage.events, reader),
     close: () => ephemeral.close(),
   };
 }

@@ -212,6 +212,25 @@ export class EventStore {
     return rows.map(toStoredEvent);
   }
 
+  /**
+   * Returns the room's event closest to `ts` (milliseconds) in `direction`: the earliest at or
+   * after it (`forward`), or the latest at or before it (`backward`), among events at stream
+   * positions up to `upTo`. Ties in timestamp go to the event stored first going forward, last
+   * going backward.
+   * NOTE: no index covers origin_server_ts, so this reads the room's events up to `upTo`.
+   */
+  async findEventByTimestamp(roomId: string, ts: number, direction: 'forward' | 'backward', upTo: number): Promise<StoredEvent | undefined> {
+    const order = direction === 'forward' ? 'asc' : 'desc';
+    const row = await this.db.selectFrom('events').selectAll()
+      .where('room_id', '=', roomId)
+      .where('stream_ordering', '<=', upTo)
+      .where('origin_server_ts', direction === 'forward' ? '>=' : '<=', ts)
+      .orderBy('origin_server_ts', order).orderBy('stream_ordering', order)
+      .limit(1)
+      .executeTakeFirst();
+    return row && toStoredEvent(row);
+  }
+
   async getMembership(roomId: string, userId: string): Promise<MembershipRecord | undefined> {
     const row = await this.db.selectFrom('room_memberships').selectAll()
       .where('room_id', '=', roomId).where('user_id', '=', userId).executeTakeFirst();
