@@ -28,6 +28,7 @@ import { RelationService } from './relations/relation-service.js';
 import { createNextcloudServices, type NextcloudServices } from './nextcloud/index.js';
 import { RoomUpgrader } from './rooms/room-upgrade.js';
 import { ReportService } from './reports/report-service.js';
+import { SpaceHierarchy } from './spaces/space-hierarchy.js';
 import { EventByTimestamp } from './rooms/event-by-timestamp.js';
 
 export interface ServiceContext {
@@ -59,6 +60,7 @@ export interface Services {
   relations: RelationService;
   upgrader: RoomUpgrader;
   reports: ReportService;
+  hierarchy: SpaceHierarchy;
   eventByTimestamp: EventByTimestamp;
   close(): void;
 }
@@ -138,14 +140,16 @@ export function createServices(context: ServiceContext): Services {
     logger: logger.child({ component: 'sso' }),
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
+  const directory = createDirectoryServices(storage, { searchAllUsers: config.user_directory.search_all_users });
   return { admin, accounts, e2ee, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
     nextcloud,
-    directory: createDirectoryServices(storage, { searchAllUsers: config.user_directory.search_all_users }),
+    directory,
     eventContext: new EventContextReader(storage.events, reader, formatter),
     relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),
     upgrader: new RoomUpgrader({ writer, events: storage.events, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }) }),
     reports: new ReportService({ reports: storage.reports, events: storage.events, users: storage.users, logger: logger.child({ component: 'reports' }) }),
+    hierarchy: new SpaceHierarchy(storage.events, directory.publicRooms),
     eventByTimestamp: new EventByTimestamp(storage.events, reader),
     close: () => ephemeral.close(),
   };

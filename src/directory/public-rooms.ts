@@ -101,18 +101,24 @@ export class PublicRoomDirectory {
     const notFound = new MatrixError('M_NOT_FOUND', `Room ${roomId} not found, or it cannot be previewed without joining.`);
     if (!room) throw notFound;
     const membership = viewerId === undefined ? undefined : (await this.events.getMembership(roomId, viewerId))?.membership;
-    const chunk = await this.describe(roomId);
-    const previewable = PREVIEWABLE_JOIN_RULES.includes(chunk.join_rule ?? '') || chunk.world_readable;
+    const summary = await this.summarise(roomId, room.roomVersion);
+    const previewable = PREVIEWABLE_JOIN_RULES.includes(summary.join_rule ?? '') || summary.world_readable;
     if (!previewable && membership === undefined) throw notFound;
+    if (membership !== undefined) summary.membership = membership;
+    return summary;
+  }
 
-    const summary: RoomSummary = { ...chunk, room_version: room.roomVersion };
+  /**
+   * Describes a room as the room summary and space hierarchy APIs list it: the directory entry
+   * plus version, encryption and restricted-join rooms, without any viewer's membership or checks.
+   */
+  async summarise(roomId: string, roomVersion: string): Promise<RoomSummary> {
+    const summary: RoomSummary = { ...(await this.describe(roomId)), room_version: roomVersion };
     const state = await this.events.getCurrentState(roomId, ['m.room.encryption', 'm.room.join_rules']);
     const algorithm = (state.find((event) => event.type === 'm.room.encryption')?.json.content as { algorithm?: unknown } | undefined)?.algorithm;
     if (algorithm === 'm.megolm.v1.aes-sha2') summary.encryption = algorithm;
-    const allow = (state.find((event) => event.type === 'm.room.join_rules')?.json.content as { allow?: unknown } | undefined)?.allow;
-    const allowedRooms = Array.isArray(allow) ? allow.map((entry) => (entry as { room_id?: unknown }).room_id).filter((id): id is string => typeof id === 'string') : [];
+    const allowedRooms = allowedRoomIds(state.find((event) => event.type === 'm.room.join_rules')?.json.content);
     if (allowedRooms.length > 0) summary.allowed_room_ids = allowedRooms;
-    if (membership !== undefined) summary.membership = membership;
     return summary;
   }
 
@@ -139,6 +145,13 @@ export class PublicRoomDirectory {
     }
     return chunk;
   }
+}
+
+/** Returns the room ids of the `m.room_membership` conditions of a join rules event's `allow` list. */
+export function allowedRoomIds(joinRulesContent: unknown): string[] {
+  const allow = (joinRulesContent as { allow?: unknown } | undefined)?.allow;
+  if (!Array.isArray(allow)) return [];
+  return allow.map((entry) => (entry as { room_id?: unknown } | null)?.room_id).filter((id): id is string => typeof id === 'string');
 }
 
 function parsePageToken(token: string): number {
