@@ -27,6 +27,8 @@ import { RelationAggregator } from './relations/aggregations.js';
 import { RelationService } from './relations/relation-service.js';
 import { createNextcloudServices, type NextcloudServices } from './nextcloud/index.js';
 import { RoomUpgrader } from './rooms/room-upgrade.js';
+import { SearchService } from './search/search-service.js';
+import { SearchStore } from './storage/search.js';
 import { ReportService } from './reports/report-service.js';
 import { SpaceHierarchy } from './spaces/space-hierarchy.js';
 import { EventByTimestamp } from './rooms/event-by-timestamp.js';
@@ -59,6 +61,7 @@ export interface Services {
   nextcloud: NextcloudServices;
   relations: RelationService;
   upgrader: RoomUpgrader;
+  search: SearchService;
   reports: ReportService;
   hierarchy: SpaceHierarchy;
   eventByTimestamp: EventByTimestamp;
@@ -148,6 +151,7 @@ export function createServices(context: ServiceContext): Services {
     eventContext: new EventContextReader(storage.events, reader, formatter),
     relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),
     upgrader: new RoomUpgrader({ writer, events: storage.events, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }) }),
+    search: new SearchService(storage.events, new SearchStore(storage.db), reader, formatter),
     reports: new ReportService({ reports: storage.reports, events: storage.events, users: storage.users, logger: logger.child({ component: 'reports' }) }),
     hierarchy: new SpaceHierarchy(storage.events, directory.publicRooms),
     eventByTimestamp: new EventByTimestamp(storage.events, reader),

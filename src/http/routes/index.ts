@@ -36,6 +36,7 @@ import { registerUserDirectoryRoutes } from './user-directory.js';
 import { registerVoipRoutes } from './voip.js';
 import { registerReceiptRoutes } from './receipts.js';
 import { registerTypingRoutes } from './typing.js';
+import { registerSearchRoutes } from './search.js';
 import { registerSpaceHierarchyRoutes } from './space-hierarchy.js';
 import { registerTimestampToEventRoutes } from './timestamp-to-event.js';
 import { registerReportRoutes } from './reports.js';
@@ -92,6 +93,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerContextRoutes(app, { context: services.eventContext });
   registerRelationRoutes(app, { relations: services.relations });
   registerRoomUpgradeRoutes(app, { upgrader: services.upgrader });
+  registerSearchRoutes(app, { search: services.search });
   registerSpaceHierarchyRoutes(app, { hierarchy: services.hierarchy });
   registerTimestampToEventRoutes(app, { eventByTimestamp: services.eventByTimestamp });
   registerReportRoutes(app, { reports: services.reports });
