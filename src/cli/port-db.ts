@@ -85,6 +85,7 @@ export async function portDatabase(options: PortOptions): Promise<{ ok: true } |
         options.print(`copied ${copied} rows of ${table}`);
       }
       await copyStreamCounters(source, trx);
+      await advanceSequences(trx);
     });
 
     const mismatch = (await verifyCounts(source, target, tables)) ?? (await verifyEventSample(source, target));
@@ -150,6 +151,19 @@ async function copyStreamCounters(source: Db, target: AnyDb): Promise<void> {
     await target.insertInto('stream_counter').values(counter)
       .onConflict((oc: any) => oc.column('name').doUpdateSet({ position: counter.position }))
       .execute();
+  }
+}
+
+/**
+ * Moves the sequence of each serial column (`content_reports.id`) past the copied ids, because
+ * inserting explicit values does not advance it and the next insert would reuse id 1.
+ */
+async function advanceSequences(target: AnyDb): Promise<void> {
+  const { rows } = await sql<{ table_name: string; column_name: string }>`
+    SELECT table_name, column_name FROM information_schema.columns
+    WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'`.execute(target);
+  for (const { table_name: table, column_name: column } of rows) {
+    await sql`SELECT setval(pg_get_serial_sequence(${table}, ${column}), (SELECT coalesce(max(${sql.ref(column)}), 0) + 1 FROM ${sql.table(table)}), false)`.execute(target);
   }
 }
 

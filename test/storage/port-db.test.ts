@@ -26,6 +26,8 @@ describe('port-db', { skip }, () => {
     roomId = await createRoom(sqliteServer, alice, { name: 'ported', invite: ['@bob:localhost'] });
     for (let i = 0; i < 30; i += 1) sent.push(await sendText(sqliteServer, alice, roomId, `message ${i}`));
     await api(sqliteServer.baseUrl, 'PUT', `/_matrix/client/v3/user/${encodeURIComponent(alice.userId)}/account_data/m.ported`, { token: alice.token, body: { ok: true } });
+    const reported = await api(sqliteServer.baseUrl, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/report/${encodeURIComponent(sent[0]!)}`, { token: alice.token, body: { reason: 'before the move' } });
+    assert.equal(reported.status, 200, JSON.stringify(reported.body));
     await sqliteServer.stop();
     target = await createTestDatabase();
   });
@@ -56,6 +58,10 @@ describe('port-db', { skip }, () => {
 
       const data = await api(server.baseUrl, 'GET', `/_matrix/client/v3/user/${encodeURIComponent(alice.userId)}/account_data/m.ported`, { token: user.token });
       assert.deepEqual(data.body, { ok: true });
+
+      // The copied report has id 1, so this insert fails unless the id sequence moved past it.
+      const reported = await api(server.baseUrl, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/report/${encodeURIComponent(sent[1]!)}`, { token: user.token, body: { reason: 'after the move' } });
+      assert.equal(reported.status, 200, JSON.stringify(reported.body));
 
       const after = await sendText(server, user, roomId, 'after the move');
       const next = await sync(server, user, `since=${initial.next_batch}`);
