@@ -3,9 +3,10 @@
 //
 // The first pass runs every file on SQLite. When a PostgreSQL server is reachable (the URL in
 // LATTICE_TEST_POSTGRES_URL, or else libpq's defaults: PGHOST, PGPORT, PGUSER, PGPASSWORD, or
-// localhost:5432 as the current user), a second pass runs the backend-neutral suites again on
-// PostgreSQL, and the multi-process tests run. Without one those legs are skipped with a message,
-// except under CI=true, where a missing PostgreSQL fails the run.
+// localhost:5432 as the current user), a second pass runs every suite that touches a database
+// again on PostgreSQL (POSTGRES_PASS_PATHS), and the multi-process tests run. Without one those
+// legs are skipped with a message, except under CI=true, where a missing PostgreSQL fails the run.
+// Each pass prints its duration.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,8 +14,19 @@ import pg from 'pg';
 
 const root = new URL('..', import.meta.url).pathname;
 
-// Suites that start servers through test/support/server.ts and follow LATTICE_TEST_DATABASE.
-const POSTGRES_PASS_FOLDERS = ['test/storage/', 'test/http/', 'test/e2e/', 'test/e2ee/', 'test/crash/'];
+// Suites that start servers through test/support/server.ts or open a database through
+// test/storage/support.ts, and so follow LATTICE_TEST_DATABASE. Left out, because a second run
+// would test nothing new: suites that never open a database (test/core, the push rule evaluator,
+// presence), and test/config and test/cli/generate-config.test.ts, whose servers use the SQLite
+// config they generate. test/cli/check.test.ts follows the backend too but stays out for CI time:
+// it spawns about fifteen `lattice check` processes, the costliest suite of the pass, and only its
+// database check depends on the backend. test/multiprocess picks PostgreSQL itself and runs in the
+// first pass.
+const POSTGRES_PASS_PATHS = [
+  'test/storage/', 'test/http/', 'test/e2e/', 'test/e2ee/', 'test/crash/',
+  'test/identity/', 'test/nextcloud/', 'test/admin/', 'test/media/', 'test/ops/', 'test/web/',
+  'test/push/push-rule-service.test.ts',
+];
 
 function collectTestFiles(dir) {
   const files = [];
@@ -78,7 +90,7 @@ const env = { ...process.env, LATTICE_TEST_DATABASE: 'sqlite' };
 if (postgres.url) env.LATTICE_TEST_POSTGRES_URL = postgres.url;
 else delete env.LATTICE_TEST_POSTGRES_URL;
 
-const postgresFiles = files.filter((file) => POSTGRES_PASS_FOLDERS.some((folder) => file.startsWith(folder)));
+const postgresFiles = files.filter((file) => POSTGRES_PASS_PATHS.some((path) => file.startsWith(path)));
 if (!postgres.url) {
   const message = `PostgreSQL legs skipped (${postgresFiles.length} files on PostgreSQL and the multi-process tests): ${postgres.reason}. ` +
     'Set LATTICE_TEST_POSTGRES_URL to a role that may create databases, such as postgres://lattice:secret@127.0.0.1:5432/postgres.';
@@ -89,12 +101,20 @@ if (!postgres.url) {
   console.log(`\n*** ${message}\n`);
 }
 
-console.log(`\n=== Pass 1: ${files.length} test files on SQLite ===\n`);
-let failed = (await runNodeTests(files, env)) !== 0;
+/** Runs one pass and prints how long it took, so CI logs show what each backend costs. */
+async function runPass(title, passFiles, passEnv) {
+  console.log(`\n=== ${title} ===\n`);
+  const started = Date.now();
+  const code = await runNodeTests(passFiles, passEnv);
+  console.log(`\n=== ${title}: finished in ${Math.round((Date.now() - started) / 1000)} s ===\n`);
+  return code;
+}
+
+let failed = (await runPass(`Pass 1: ${files.length} test files on SQLite`, files, env)) !== 0;
 
 if (postgres.url && postgresFiles.length > 0) {
-  console.log(`\n=== Pass 2: ${postgresFiles.length} test files on PostgreSQL ===\n`);
-  failed = (await runNodeTests(postgresFiles, { ...env, LATTICE_TEST_DATABASE: 'postgres' })) !== 0 || failed;
+  const code = await runPass(`Pass 2: ${postgresFiles.length} test files on PostgreSQL`, postgresFiles, { ...env, LATTICE_TEST_DATABASE: 'postgres' });
+  failed = code !== 0 || failed;
 }
 if (!postgres.url) console.log(`\n*** PostgreSQL legs were skipped: ${postgres.reason}.\n`);
 process.exit(failed ? 1 : 0);

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { dialectOf } from './dialect/index.js';
 import { DeviceStore } from './devices.js';
 import { ServerMetaStore } from './server-meta.js';
 import { UserStore } from './users.js';
@@ -37,11 +38,16 @@ export class ServerNameMismatchError extends Error {
   constructor(
     readonly storedName: string,
     readonly configuredName: string,
+    backend: 'sqlite' | 'postgres',
   ) {
+    // A PostgreSQL config has no database.path, so its hint names the settings that choose the database.
+    const newDatabase = backend === 'postgres'
+      ? 'point the database section at a new, empty PostgreSQL database'
+      : 'set database.path to a new file';
     super(
       `This database belongs to server_name "${storedName}", but the config sets server_name "${configuredName}". ` +
       'User and room ids contain the server name, so it cannot change. ' +
-      `Set server_name back to "${storedName}", or set database.path to a new file to start a new server. Nothing was written.`,
+      `Set server_name back to "${storedName}", or ${newDatabase} to start a new server. Nothing was written.`,
     );
     this.name = 'ServerNameMismatchError';
   }
@@ -55,7 +61,7 @@ export async function verifyServerName(db: Db, serverName: string): Promise<void
   const tables = await db.introspection.getTables();
   if (!tables.some((table) => table.name === 'server_meta')) return;
   const stored = await new ServerMetaStore(db).get('server_name');
-  if (stored !== undefined && stored !== serverName) throw new ServerNameMismatchError(stored, serverName);
+  if (stored !== undefined && stored !== serverName) throw new ServerNameMismatchError(stored, serverName, dialectOf(db).name);
 }
 
 export function openStorage(db: Db): Storage {
@@ -79,7 +85,7 @@ export function openStorage(db: Db): Storage {
         await meta.set('server_name', serverName);
         return;
       }
-      if (stored !== serverName) throw new ServerNameMismatchError(stored, serverName);
+      if (stored !== serverName) throw new ServerNameMismatchError(stored, serverName, dialectOf(db).name);
     },
   };
 }

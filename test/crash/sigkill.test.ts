@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { api } from '../support/client.js';
-import { findGraphProblems, openServerDatabase } from '../support/event-graph.js';
+import { findGraphProblems } from '../support/event-graph.js';
+import { openServerDatabase } from '../support/server-database.js';
 import { createRoom, createUser, room, sendText, type TestUser } from '../support/matrix.js';
 import { testBackend } from '../support/postgres.js';
 import { TestServer } from '../support/server.js';

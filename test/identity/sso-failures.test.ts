@@ -32,8 +32,8 @@ async function assertFailurePage(server: TestServer, response: BrowserResponse, 
   assert.ok(decodeEntities(response.body).includes(expected.text), `page text:\n${response.body}`);
   assert.match(response.headers.getSetCookie()[0] ?? '', /^lattice_sso_state=; .*Max-Age=0/, 'state cookie cleared');
 
-  assert.equal(userRows(server).some((user) => user.localpart.startsWith('dave')), false, 'no user created');
-  assert.equal(loginTokenCount(server), expected.tokensBefore, 'no login token minted');
+  assert.equal((await userRows(server)).some((user) => user.localpart.startsWith('dave')), false, 'no user created');
+  assert.equal(await loginTokenCount(server), expected.tokensBefore, 'no login token minted');
 
   const failure = await waitForLogEvent(server, 'sign-in failed', expected.failuresBefore);
   assert.equal(failure.reason, expected.reason);
@@ -68,7 +68,7 @@ describe('SSO failures', () => {
   it('reports a cancelled sign-in', async () => {
     const browser = new SsoBrowser();
     await abandonSignIn(browser, startUrl(server), 'picker');
-    const tokensBefore = loginTokenCount(server);
+    const tokensBefore = await loginTokenCount(server);
     const failuresBefore = logEventCount(server, 'sign-in failed');
     const callback = `${server.baseUrl}${CALLBACK_PATH}?error=access_denied&state=${encodeURIComponent(lastAuthorizeState(emulator))}`;
     const response = await browser.get(callback);
@@ -80,7 +80,7 @@ describe('SSO failures', () => {
   it('reports another provider error', async () => {
     const browser = new SsoBrowser();
     await abandonSignIn(browser, startUrl(server), 'picker');
-    const tokensBefore = loginTokenCount(server);
+    const tokensBefore = await loginTokenCount(server);
     const failuresBefore = logEventCount(server, 'sign-in failed');
     const response = await browser.get(`${server.baseUrl}${CALLBACK_PATH}?error=unsupported_response_type&state=${encodeURIComponent(lastAuthorizeState(emulator))}`);
     await assertFailurePage(server, response, { status: 502, text: 'Nextcloud reported an error and did not sign you in.', reason: 'provider_error', tokensBefore, failuresBefore });
@@ -88,7 +88,7 @@ describe('SSO failures', () => {
 
   it('reports a missing state cookie', async () => {
     const callback = await signInUntilCallback(new SsoBrowser(), server, DAVE);
-    const tokensBefore = loginTokenCount(server);
+    const tokensBefore = await loginTokenCount(server);
     const failuresBefore = logEventCount(server, 'sign-in failed');
     const response = await new SsoBrowser().get(callback);
     await assertFailurePage(server, response, { status: 400, text: 'This sign-in was not started in this browser', reason: 'state_cookie_missing', tokensBefore, failuresBefore, providerKnown: false });
@@ -96,7 +96,7 @@ describe('SSO failures', () => {
 
   it('reports an empty state cookie', async () => {
     const callback = await signInUntilCallback(new SsoBrowser(), server, DAVE);
-    const tokensBefore = loginTokenCount(server);
+    const tokensBefore = await loginTokenCount(server);
     const failuresBefore = logEventCount(server, 'sign-in failed');
     const response = await new SsoBrowser().get(callback, { cookie: 'lattice_sso_state=' });
     await assertFailurePage(server, response, { status: 400, text: 'This sign-in was not started in this browser', reason: 'state_cookie_missing', tokensBefore, failuresBefore, providerKnown: false });
@@ -112,7 +112,7 @@ describe('SSO failures', () => {
     decoded.redirectUrl = 'http://127.0.0.1:7/elsewhere/';
     const tampered = `${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${signature}`;
 
-    const tokensBefore = loginTokenCount(server);
+    const tokensBefore = await loginTokenCount(server);
     const failuresBefore = logEventCount(server, 'sign-in failed');
     const response = await new SsoBrowser().get(callback, { cookie: `lattice_sso_state=${tampered}` });
     await assertFailurePage(server, response, { status: 400, text: 'The sign-in session in this browser is not valid.', reason: 'state_cookie_invalid', tokensBefore, failuresBefore, providerKnown: false });
@@ -122,7 +122,7 @@ describe('SSO failures', () => {
     const browser = new SsoBrowser();
     const callback = await signInUntilCallback(browser, server, DAVE);
     callback.searchParams.set('state', 'a-state-from-another-sign-in');
-    const tokensBefore = loginTokenCount(server);
+    const tokensBefore = await loginTokenCount(server);
     const failuresBefore = logEventCount(server, 'sign-in failed');
     const response = await browser.get(callback);
     await assertFailurePage(server, response, { status: 400, text: 'does not belong to the sign-in started in this browser', reason: 'state_mismatch', tokensBefore, failuresBefore });
@@ -132,7 +132,7 @@ describe('SSO failures', () => {
     const browser = new SsoBrowser();
     const callback = await signInUntilCallback(browser, server, DAVE);
     emulator.expireCode(callback.searchParams.get('code') ?? '');
-    const tokensBefore = loginTokenCount(server);
+    const tokensBefore = await loginTokenCount(server);
     const failuresBefore = logEventCount(server, 'sign-in failed');
     const response = await browser.get(callback);
     await assertFailurePage(server, response, { status: 502, text: 'Nextcloud did not accept the sign-in code', reason: 'code_rejected', tokensBefore, failuresBefore });
@@ -143,7 +143,7 @@ describe('SSO failures', () => {
     const callback = await signInUntilCallback(browser, server, DAVE);
     emulator.disableUser(DAVE.id);
     try {
-      const tokensBefore = loginTokenCount(server);
+      const tokensBefore = await loginTokenCount(server);
       const failuresBefore = logEventCount(server, 'sign-in failed');
       const response = await browser.get(callback);
       await assertFailurePage(server, response, {
@@ -159,7 +159,7 @@ describe('SSO failures', () => {
   it('creates the user after earlier failures', async () => {
     const token = loginTokenOf(await signIn(new SsoBrowser(), server, DAVE));
     assert.ok(token.length > 0);
-    assert.deepEqual(userRows(server).filter((user) => user.localpart.startsWith('dave')).map((user) => user.user_id), ['@dave:localhost']);
+    assert.deepEqual((await userRows(server)).filter((user) => user.localpart.startsWith('dave')).map((user) => user.user_id), ['@dave:localhost']);
   });
 });
 

@@ -182,7 +182,7 @@ describe('SSO through an OIDC provider', () => {
     const login = await api<{ user_id: string }>(server('main').baseUrl, 'POST', '/_matrix/client/v3/login', { body: { type: 'm.login.token', token } });
     assert.equal(login.status, 200);
     assert.equal(login.body.user_id, '@grace.hopper:localhost');
-    const row = userRows(server('main')).find((user) => user.user_id === '@grace.hopper:localhost');
+    const row = (await userRows(server('main'))).find((user) => user.user_id === '@grace.hopper:localhost');
     assert.equal(row?.displayname, 'Grace Hopper');
   });
 
@@ -207,7 +207,7 @@ describe('SSO through an OIDC provider', () => {
     const failure = await waitForLogEvent(server('wrongIssuer'), 'sign-in failed', before);
     assert.equal(failure.reason, 'provider_response_invalid');
     assert.match(String(failure.detail), /configured issuer/);
-    assert.deepEqual(userRows(server('wrongIssuer')), []);
+    assert.deepEqual(await userRows(server('wrongIssuer')), []);
   });
 
   it('rejects an id_token from another issuer', async () => {
@@ -217,7 +217,7 @@ describe('SSO through an OIDC provider', () => {
     const failure = await waitForLogEvent(server('doctored'), 'sign-in failed', before);
     assert.equal(failure.reason, 'id_token_invalid');
     assert.match(String(failure.detail), /unexpected JWT "iss" \(issuer\) claim value/);
-    assert.deepEqual(userRows(server('doctored')), []);
+    assert.deepEqual(await userRows(server('doctored')), []);
   });
 
   it('rejects an id_token expired beyond the leeway', async () => {
@@ -231,7 +231,7 @@ describe('SSO through an OIDC provider', () => {
       const failure = await waitForLogEvent(server('strict'), 'sign-in failed', before);
       assert.equal(failure.reason, 'id_token_invalid');
       assert.match(String(failure.detail), /exp/);
-      assert.deepEqual(userRows(server('strict')), []);
+      assert.deepEqual(await userRows(server('strict')), []);
     } finally {
       providerClockOffsetMs = 0;
     }

@@ -1,20 +1,17 @@
-// SsoService in-process with a real SQLite database, the Nextcloud emulator and a clock the test
+// SsoService in-process with a real database on the backend of the pass, the Nextcloud emulator and a clock the test
 // moves, for what a real server process cannot show quickly: a state cookie that outlives its age.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { LatticeConfig } from '../../src/config/schema.js';
 import { AccountService } from '../../src/identity/accounts.js';
 import { SsoService } from '../../src/identity/sso/service.js';
-import { migrateToLatest, openDatabase, type Db } from '../../src/storage/database.js';
 import { DeviceStore } from '../../src/storage/devices.js';
 import { UserStore } from '../../src/storage/users.js';
 import { NextcloudEmulator, type NewUser } from '../support/nextcloud-emulator.js';
 import { signInThroughNextcloud, SsoBrowser } from '../support/sso-browser.js';
+import { openTestDb, type TestDb } from '../storage/support.js';
 
 /** Public base URL of the in-process service; the browser stops before requesting it. */
 const PUBLIC_BASEURL = 'http://127.0.0.1:1/';
@@ -22,8 +19,7 @@ const EVE: NewUser = { id: 'eve', password: 'eve-password-1', displayName: 'Eve'
 
 describe('SsoService state expiry', () => {
   let emulator: NextcloudEmulator;
-  let db: Db;
-  let dataDir: string;
+  let database: TestDb;
   let users: UserStore;
   let service: SsoService;
   let clock = Date.now();
@@ -34,10 +30,9 @@ describe('SsoService state expiry', () => {
     emulator.addUser(EVE);
     const client = emulator.addClient({ name: 'Lattice', redirectUri: `${PUBLIC_BASEURL}_synapse/client/oidc/callback` });
 
-    dataDir = mkdtempSync(join(tmpdir(), 'lattice-sso-service-'));
     const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _encoding, done) => { logLines.push(chunk.toString()); done(); } }));
-    db = openDatabase({ type: 'sqlite', path: join(dataDir, 'lattice.db') });
-    await migrateToLatest(db, logger);
+    database = await openTestDb();
+    const db = database.db;
     users = new UserStore(db);
     const now = () => clock;
     const config: Pick<LatticeConfig, 'server_name' | 'public_baseurl' | 'sso'> = {
@@ -61,8 +56,7 @@ describe('SsoService state expiry', () => {
   });
 
   after(async () => {
-    await db.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
+    await database.dispose();
     await emulator.stop();
   });
 

@@ -1,10 +1,8 @@
 // Shared set-up for the SSO tests: a Lattice process wired to one or more Nextcloud emulators, a
-// read-only view of its SQLite database, and a sign-in that stops where the browser would leave
+// view of the rows that no API exposes, and a sign-in that stops where the browser would leave
 // for the client app.
-import Database from 'better-sqlite3';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { NextcloudEmulator, type NewUser } from '../support/nextcloud-emulator.js';
 import { freePort, TestServer } from '../support/server.js';
 import { signInThroughNextcloud, SsoBrowser, type SignInResult } from '../support/sso-browser.js';
@@ -82,22 +80,20 @@ export interface UserRow {
   displayname: string | null;
 }
 
-/** Reads the server's database read-only, as an operator inspecting it would. */
-export function readDatabase<T>(server: TestServer, query: (db: Database.Database) => T): T {
-  const db = new Database(join(server.dataDir, 'lattice.db'), { readonly: true, fileMustExist: true });
-  try {
-    return query(db);
-  } finally {
-    db.close();
-  }
+/** Lists the server's users in creation order, as an operator inspecting the database would. */
+export function userRows(server: TestServer): Promise<UserRow[]> {
+  return server.query<UserRow>('SELECT user_id, localpart, displayname FROM users ORDER BY created_ts, user_id');
 }
 
-export function userRows(server: TestServer): UserRow[] {
-  return readDatabase(server, (db) => db.prepare('SELECT user_id, localpart, displayname FROM users ORDER BY created_ts, user_id').all() as UserRow[]);
+/** Counts the rows of a table. `table` is trusted test text and may carry a WHERE clause with `?` parameters. */
+export async function rowCount(server: TestServer, table: string, params: readonly unknown[] = []): Promise<number> {
+  const [row] = await server.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${table}`, params);
+  // PostgreSQL returns count(*) as a bigint string.
+  return Number(row?.n);
 }
 
-export function loginTokenCount(server: TestServer): number {
-  return readDatabase(server, (db) => (db.prepare('SELECT count(*) AS n FROM login_tokens').get() as { n: number }).n);
+export function loginTokenCount(server: TestServer): Promise<number> {
+  return rowCount(server, 'login_tokens');
 }
 
 /**

@@ -44,8 +44,8 @@ describe('directory sync with lattice sync-directory', () => {
   it('creates nothing for a disabled user', async () => {
     const result = await signIn(new SsoBrowser(), lattice.server, DAVE);
     assert.equal(new URL(result.finalUrl).origin, emulator.baseUrl, 'the sign-in stops at Nextcloud');
-    assert.equal(lattice.userRow('@dave:localhost'), undefined);
-    assert.equal(lattice.count('login_tokens'), 0);
+    assert.equal(await lattice.userRow('@dave:localhost'), undefined);
+    assert.equal(await lattice.count('login_tokens'), 0);
   });
 
   it('locks a disabled user and unlocks again', async () => {
@@ -55,9 +55,9 @@ describe('directory sync with lattice sync-directory', () => {
     const locked = await lattice.syncDirectory();
     assert.equal(locked.code, 0, locked.stderr);
     assert.match(locked.stdout, /@alice:localhost \(nextcloud\): locked/);
-    assert.equal(lattice.userRow(alice.userId)?.locked, 1);
+    assert.equal((await lattice.userRow(alice.userId))?.locked, 1);
     await waitFor(() => whoami(lattice.baseUrl, alice.token), 401, 'whoami with the old token');
-    assert.equal(lattice.count("access_tokens WHERE user_id = '@alice:localhost'"), 0);
+    assert.equal(await lattice.count('access_tokens WHERE user_id = ?', [alice.userId]), 0);
 
     const refused = await signIn(new SsoBrowser(), lattice.server, ALICE);
     assert.notEqual(refused.status, 302, 'a disabled account gets no login token');
@@ -67,7 +67,7 @@ describe('directory sync with lattice sync-directory', () => {
     const unlocked = await lattice.syncDirectory();
     assert.equal(unlocked.code, 0, unlocked.stderr);
     assert.match(unlocked.stdout, /@alice:localhost \(nextcloud\): unlocked/);
-    assert.equal(lattice.userRow(alice.userId)?.locked, 0);
+    assert.equal((await lattice.userRow(alice.userId))?.locked, 0);
     const again = await lattice.signInAndLogin(ALICE);
     assert.equal(await whoami(lattice.baseUrl, again.token), 200);
   });
@@ -84,7 +84,7 @@ describe('directory sync with lattice sync-directory', () => {
     assert.match(refused.body, /locked/);
 
     assert.equal((await lattice.syncDirectory()).code, 0);
-    assert.equal(lattice.userRow(alice.userId)?.locked, 0);
+    assert.equal((await lattice.userRow(alice.userId))?.locked, 0);
   });
 
   it('returns M_USER_LOCKED at login', async () => {
@@ -108,7 +108,7 @@ describe('directory sync with lattice sync-directory', () => {
     const result = await lattice.syncDirectory();
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /@carol:localhost \(nextcloud\): deactivated/);
-    assert.equal(lattice.userRow(carol.userId)?.deactivated, 1);
+    assert.equal((await lattice.userRow(carol.userId))?.deactivated, 1);
     assert.equal(await whoami(lattice.baseUrl, carol.token), 401);
   });
 
@@ -130,8 +130,8 @@ describe('directory sync with lattice sync-directory', () => {
     assert.match(result.stdout, /@bob=20smith:localhost \(nextcloud\): display name updated/);
     assert.match(result.stdout, /@bob=20smith:localhost \(nextcloud\): avatar updated/);
     assert.equal(await lattice.membership(adminToken, created.body.room_id, bob.userId), 'leave');
-    assert.equal(lattice.userRow(bob.userId)?.displayname, 'Robert Smith');
-    assert.match(String(lattice.userRow(bob.userId)?.avatar_url), /^mxc:\/\//);
+    assert.equal((await lattice.userRow(bob.userId))?.displayname, 'Robert Smith');
+    assert.match(String((await lattice.userRow(bob.userId))?.avatar_url), /^mxc:\/\//);
 
     const quiet = await lattice.syncDirectory();
     assert.doesNotMatch(quiet.stdout, /bob/);
@@ -150,8 +150,8 @@ describe('directory sync while Nextcloud is down', () => {
       const result = await lattice.syncDirectory();
       assert.equal(result.code, 2, result.stdout + result.stderr);
       assert.match(result.stdout, /0 changes, 1 not readable/);
-      assert.equal(lattice.userRow(alice.userId)?.locked, 0);
-      assert.equal(lattice.userRow(alice.userId)?.deactivated, 0);
+      assert.equal((await lattice.userRow(alice.userId))?.locked, 0);
+      assert.equal((await lattice.userRow(alice.userId))?.deactivated, 0);
       assert.equal(await whoami(lattice.baseUrl, alice.token), 200);
     } finally {
       await lattice.dispose();
@@ -167,7 +167,7 @@ describe('directory sync while Nextcloud is down', () => {
       emulator.disableUser(ALICE.id);
       const result = await lattice.syncDirectory({ url: `http://127.0.0.1:${await freePort()}` });
       assert.equal(result.code, 2, result.stdout + result.stderr);
-      assert.equal(lattice.userRow(alice.userId)?.locked, 0);
+      assert.equal((await lattice.userRow(alice.userId))?.locked, 0);
       assert.equal(await whoami(lattice.baseUrl, alice.token), 200);
     } finally {
       await lattice.dispose();
@@ -192,8 +192,8 @@ describe('directory sync with a rejected admin credential', () => {
       const result = await lattice.syncDirectory({ provisioning: { admin_user: ADMIN.id, app_password_path: wrongPassword } });
       assert.equal(result.code, 2, result.stdout + result.stderr);
       assert.match(result.stdout, /0 changes, 1 not readable/);
-      assert.equal(lattice.userRow(alice.userId)?.locked, 0);
-      assert.equal(lattice.userRow(alice.userId)?.deactivated, 0);
+      assert.equal((await lattice.userRow(alice.userId))?.locked, 0);
+      assert.equal((await lattice.userRow(alice.userId))?.deactivated, 0);
       assert.equal(await whoami(lattice.baseUrl, alice.token), 200);
       assert.equal(result.stdout.includes('NotTheAdminAppPassword') || result.stderr.includes('NotTheAdminAppPassword'), false);
     } finally {
@@ -212,10 +212,10 @@ describe('directory sync on an interval', () => {
     try {
       const alice = await lattice.signInAndLogin(ALICE);
       emulator.disableUser(ALICE.id);
-      await waitFor(() => lattice.userRow(alice.userId)?.locked, 1, 'locked flag');
+      await waitFor(async () => (await lattice.userRow(alice.userId))?.locked, 1, 'locked flag');
       await waitFor(() => whoami(lattice.baseUrl, alice.token), 401, 'whoami with the old token');
       emulator.enableUser(ALICE.id);
-      await waitFor(() => lattice.userRow(alice.userId)?.locked, 0, 'locked flag');
+      await waitFor(async () => (await lattice.userRow(alice.userId))?.locked, 0, 'locked flag');
     } finally {
       await lattice.dispose();
       await emulator.stop();
@@ -230,7 +230,7 @@ describe('directory sync on an interval', () => {
       const alice = await lattice.signInAndLogin(ALICE);
       await emulator.stop();
       await waitFor(() => lattice.server.logsContaining('reading a Nextcloud account failed').length >= 2, true, 'two failed passes');
-      assert.equal(lattice.userRow(alice.userId)?.locked, 0);
+      assert.equal((await lattice.userRow(alice.userId))?.locked, 0);
       assert.equal(await whoami(lattice.baseUrl, alice.token), 200);
     } finally {
       await lattice.dispose();

@@ -52,12 +52,12 @@ describe('Nextcloud groups at sign-in', () => {
   });
 
   it('rejects a member of no allowed group', async () => {
-    const usersBefore = userRows(lattice.server).length;
+    const usersBefore = (await userRows(lattice.server)).length;
     const result = await signIn(new SsoBrowser(), lattice.server, BOB);
     assert.equal(result.status, 403);
     assert.match(result.body, /not allowed on this chat server/);
-    assert.equal(userRows(lattice.server).length, usersBefore);
-    assert.equal(lattice.count('login_tokens'), 0);
+    assert.equal((await userRows(lattice.server)).length, usersBefore);
+    assert.equal(await lattice.count('login_tokens'), 0);
   });
 
   it('joins public and invite-only group rooms', async () => {
@@ -89,7 +89,7 @@ describe('Nextcloud groups at sign-in', () => {
     const revoked = await api<{ errcode: string }>(lattice.baseUrl, 'GET', '/_synapse/admin/v2/users', { token: again.token });
     assert.equal(revoked.status, 403);
     assert.equal(revoked.body.errcode, 'M_FORBIDDEN');
-    assert.equal(lattice.userRow(carol.userId)?.group_admin, 0);
+    assert.equal((await lattice.userRow(carol.userId))?.group_admin, 0);
     emulator.addUserToGroup(CAROL.id, 'ops');
   });
 

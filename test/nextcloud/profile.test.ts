@@ -37,25 +37,25 @@ describe('Nextcloud profile at sign-in', () => {
 
   it('imports an avatar once', async () => {
     const first = await lattice.signInAndLogin(ALICE);
-    const avatarUrl = lattice.userRow(first.userId)?.avatar_url;
+    const avatarUrl = (await lattice.userRow(first.userId))?.avatar_url;
     assert.match(String(avatarUrl), /^mxc:\/\/localhost\/[A-Za-z0-9_-]+$/);
     assert.deepEqual(await downloadMedia(lattice.baseUrl, String(avatarUrl), first.token), picture(1));
-    const mediaRows = lattice.count('local_media');
+    const mediaRows = await lattice.count('local_media');
 
     await lattice.signInAndLogin(ALICE);
-    assert.equal(lattice.userRow(first.userId)?.avatar_url, avatarUrl);
-    assert.equal(lattice.count('local_media'), mediaRows);
+    assert.equal((await lattice.userRow(first.userId))?.avatar_url, avatarUrl);
+    assert.equal(await lattice.count('local_media'), mediaRows);
   });
 
   it('updates an avatar after a change', async () => {
     const before = await lattice.signInAndLogin(ALICE);
-    const oldUrl = lattice.userRow(before.userId)?.avatar_url;
+    const oldUrl = (await lattice.userRow(before.userId))?.avatar_url;
     const room = await api<{ room_id: string }>(lattice.baseUrl, 'POST', '/_matrix/client/v3/createRoom', { token: before.token, body: {} });
     assert.equal(room.status, 200);
 
     emulator.setAvatar(ALICE.id, picture(2));
     const after = await lattice.signInAndLogin(ALICE);
-    const newUrl = lattice.userRow(after.userId)?.avatar_url;
+    const newUrl = (await lattice.userRow(after.userId))?.avatar_url;
     assert.notEqual(newUrl, oldUrl);
     assert.deepEqual(await downloadMedia(lattice.baseUrl, String(newUrl), after.token), picture(2));
 
@@ -67,14 +67,14 @@ describe('Nextcloud profile at sign-in', () => {
 
   it('skips a generated letter avatar', async () => {
     const bob = await lattice.signInAndLogin(BOB);
-    assert.equal(lattice.userRow(bob.userId)?.avatar_url, null);
+    assert.equal((await lattice.userRow(bob.userId))?.avatar_url, null);
   });
 
   it('reads a private avatar with the user token', async () => {
     emulator.setAvatar(CAROL.id, picture(3));
     emulator.setAvatarPrivate(CAROL.id, true);
     const carol = await lattice.signInAndLogin(CAROL);
-    const avatarUrl = lattice.userRow(carol.userId)?.avatar_url;
+    const avatarUrl = (await lattice.userRow(carol.userId))?.avatar_url;
     assert.ok(avatarUrl, 'an imported avatar');
     assert.deepEqual(await downloadMedia(lattice.baseUrl, avatarUrl, carol.token), picture(3));
   });
@@ -82,10 +82,10 @@ describe('Nextcloud profile at sign-in', () => {
   it('clears an avatar removed in Nextcloud', async () => {
     emulator.setAvatar(BOB.id, picture(4));
     const bob = await lattice.signInAndLogin(BOB);
-    assert.ok(lattice.userRow(bob.userId)?.avatar_url);
+    assert.ok((await lattice.userRow(bob.userId))?.avatar_url);
     emulator.removeAvatar(BOB.id);
     await lattice.signInAndLogin(BOB);
-    assert.equal(lattice.userRow(bob.userId)?.avatar_url, null);
+    assert.equal((await lattice.userRow(bob.userId))?.avatar_url, null);
   });
 
   it('lists the email in /account/3pid', async () => {
@@ -120,7 +120,7 @@ describe('Nextcloud profile with sync_profile off', () => {
     const lattice = await DirectoryServer.start(emulator, { provider: { sync_profile: { displayname: false, avatar: false, email: false } } });
     try {
       const alice = await lattice.signInAndLogin(ALICE);
-      const row = lattice.userRow(alice.userId);
+      const row = await lattice.userRow(alice.userId);
       assert.equal(row?.avatar_url, null);
       assert.equal(row?.displayname, null);
       const response = await api<ThreepidList>(lattice.baseUrl, 'GET', '/_matrix/client/v3/account/3pid', { token: alice.token });

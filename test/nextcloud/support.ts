@@ -11,7 +11,7 @@ import { renderInitials } from '../support/nextcloud/png.js';
 import { runCli, type CliResult } from '../ops/cli-process.js';
 import { freePort, TestServer } from '../support/server.js';
 import { SsoBrowser } from '../support/sso-browser.js';
-import { CALLBACK_PATH, CLIENT_ORIGIN, loginTokenOf, readDatabase, signIn } from '../identity/sso-support.js';
+import { CALLBACK_PATH, CLIENT_ORIGIN, loginTokenOf, rowCount, signIn } from '../identity/sso-support.js';
 
 export const PROVIDER_ID = 'nextcloud';
 
@@ -24,6 +24,15 @@ export interface DirectoryServerOptions {
   sso?: Record<string, unknown>;
   /** Base URL given to Lattice instead of the emulator's own. */
   url?: string;
+}
+
+/** The columns of a `users` row that directory sync changes. */
+export interface UserStateRow {
+  avatar_url: string | null;
+  displayname: string | null;
+  locked: number;
+  deactivated: number;
+  group_admin: number;
 }
 
 /** A Lattice process with one Nextcloud provider, plus the folder holding the admin app password. */
@@ -87,13 +96,14 @@ export class DirectoryServer {
   }
 
   /** Reads the user's profile and state columns, as an operator inspecting the database would. */
-  userRow(userId: string): { avatar_url: string | null; displayname: string | null; locked: number; deactivated: number; group_admin: number } | undefined {
-    return readDatabase(this.server, (db) => db.prepare('SELECT avatar_url, displayname, locked, deactivated, group_admin FROM users WHERE user_id = ?').get(userId)) as
-      { avatar_url: string | null; displayname: string | null; locked: number; deactivated: number; group_admin: number } | undefined;
+  async userRow(userId: string): Promise<UserStateRow | undefined> {
+    const [row] = await this.server.query<UserStateRow>('SELECT avatar_url, displayname, locked, deactivated, group_admin FROM users WHERE user_id = ?', [userId]);
+    return row;
   }
 
-  count(table: string): number {
-    return readDatabase(this.server, (db) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n);
+  /** Counts the rows of a table. `table` may carry a WHERE clause with `?` parameters. */
+  count(table: string, params: readonly unknown[] = []): Promise<number> {
+    return rowCount(this.server, table, params);
   }
 
   /** Returns the user's member event content as the holder of `token` reads it, or undefined when absent. */

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { MatrixError } from '../../src/core/errors.js';
-import { createLogger } from '../../src/logging.js';
 import { evaluatePushRules } from '../../src/push/evaluator.js';
 import { PushRuleService } from '../../src/push/push-rule-service.js';
 import type { RuleKind, Ruleset } from '../../src/push/types.js';
 import { AccountDataStore } from '../../src/storage/account-data.js';
-import { migrateToLatest, openDatabase, type Db } from '../../src/storage/database.js';
+import { openTestDb, type TestDb } from '../storage/support.js';
 
 const SPEC_OVERRIDE_ORDER = [
   '.m.rule.master',
@@ -49,8 +45,7 @@ async function matrixErrorOf(call: () => Promise<unknown>): Promise<MatrixError>
 }
 
 describe('PushRuleService', () => {
-  let dataDir: string;
-  let db: Db;
+  let database: TestDb;
   let accountData: AccountDataStore;
   let service: PushRuleService;
   let notifications: Array<{ userId: string; position: number }>;
@@ -58,15 +53,12 @@ describe('PushRuleService', () => {
   let alice: string;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'lattice-push-rules-'));
-    db = openDatabase({ type: 'sqlite', path: join(dataDir, 'lattice.db') });
-    await migrateToLatest(db, createLogger({ level: 'silent' }));
-    accountData = new AccountDataStore(db);
+    database = await openTestDb();
+    accountData = new AccountDataStore(database.db);
   });
 
   after(async () => {
-    await db.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
+    await database.dispose();
   });
 
   beforeEach(() => {

@@ -1,17 +1,5 @@
 // Reads a test server's database directly, as an operator would, to check a room's event graph.
-import { createLogger } from '../../src/logging.js';
-import type { DatabaseConfig } from '../../src/config/schema.js';
-import { openDatabase, type Db } from '../../src/storage/database.js';
-import type { TestServer } from './server.js';
-
-/** Opens the database of a test server (stopped or running) with its own connection. */
-export function openServerDatabase(server: TestServer): Db {
-  const config = server.databaseConfig as { type: string; path?: string; url?: string };
-  const database: DatabaseConfig = config.type === 'postgres'
-    ? { type: 'postgres', connection: { url: config.url! }, pool: { min: 0, max: 2 } }
-    : { type: 'sqlite', path: config.path! };
-  return openDatabase(database, createLogger({ level: 'silent', pretty: false }));
-}
+import type { Db } from '../../src/storage/database.js';
 
 export interface GraphEvent {
   eventId: string;

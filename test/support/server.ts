@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { createTestDatabase, testBackend, type TestBackend, type TestDatabase } from './postgres.js';
+import { queryServerDatabase } from './server-database.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -161,6 +162,14 @@ export class TestServer {
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
     await this.ownedDatabase?.drop();
     this.ownedDatabase = undefined;
+  }
+
+  /**
+   * Runs one SQL statement with `?` parameters on this server's database, SQLite or PostgreSQL,
+   * for facts that no API exposes.
+   */
+  query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return queryServerDatabase<Row>(this, text, params);
   }
 
   /** Log lines that mention the given text, for assertions about what was (not) logged. */
