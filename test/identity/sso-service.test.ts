@@ -36,7 +36,7 @@ describe('SsoService state expiry', () => {
 
     dataDir = mkdtempSync(join(tmpdir(), 'lattice-sso-service-'));
     const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _encoding, done) => { logLines.push(chunk.toString()); done(); } }));
-    db = openDatabase({ type: 'sqlite', path: join(dataDir, 'lattice.db') });
+    db = await openDatabase({ type: 'sqlite', path: join(dataDir, 'lattice.db') });
     await migrateToLatest(db, logger);
     users = new UserStore(db);
     const now = () => clock;

@@ -59,7 +59,7 @@ describe('PushRuleService', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'lattice-push-rules-'));
-    db = openDatabase({ type: 'sqlite', path: join(dataDir, 'lattice.db') });
+    db = await openDatabase({ type: 'sqlite', path: join(dataDir, 'lattice.db') });
     await migrateToLatest(db, createLogger({ level: 'silent' }));
     accountData = new AccountDataStore(db);
   });

@@ -5,7 +5,7 @@ import { openDatabase, type Db } from '../../src/storage/database.js';
 import type { TestServer } from './server.js';
 
 /** Opens the database of a test server (stopped or running) with its own connection. */
-export function openServerDatabase(server: TestServer): Db {
+export async function openServerDatabase(server: TestServer): Promise<Db> {
   const config = server.databaseConfig as { type: string; path?: string; url?: string };
   const database: DatabaseConfig = config.type === 'postgres'
     ? { type: 'postgres', connection: { url: config.url! }, pool: { min: 0, max: 2 } }
