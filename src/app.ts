@@ -7,10 +7,10 @@ import { openStorage, verifyServerName, type Storage } from './storage/index.js'
 import { loadOrCreateSigningKey } from './signing-key-file.js';
 import type { SigningKey } from './core/signing-key.js';
 import { createServices, type Services } from './services.js';
-import { startNotificationRelay } from './sync/notifier-relay.js';
+import type { PostgresNotificationRelay, RelayDeps } from './sync/notifier-relay.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { startMetricsListener } from './metrics/listener.js';
-import { LatticeMetrics } from './metrics/registry.js';
+import type { LatticeMetrics } from './metrics/registry.js';
 
 /** A running homeserver: its HTTP listener, services and database. */
 export interface Lattice {
@@ -26,7 +26,7 @@ export interface Lattice {
 
 /** Opens the database, builds the services and starts listening. */
 export async function startLattice(config: LatticeConfig, logger: Logger): Promise<Lattice> {
-  const db: Db = openDatabase(config.database, logger);
+  const db: Db = await openDatabase(config.database, logger);
   // Checked before migrating, so a database of another server is left exactly as it was.
   await verifyServerName(db, config.server_name).catch(async (error: unknown) => {
     await db.destroy();
@@ -38,19 +38,16 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
 
   const signingKey: SigningKey = loadOrCreateSigningKey(config.signing_key_path, logger);
   const services = createServices({ config, storage, signingKey, logger });
-  const relay = await startNotificationRelay(config.database, {
+  const relay = await startRelay(config, {
     db, notifier: services.notifier, tokens: services.accounts, logger: logger.child({ component: 'relay' }),
   });
 
-  const metrics = new LatticeMetrics({
-    activeSyncs: () => services.notifier.waiting,
-    countEvents: () => services.admin.countEvents(),
-  });
+  const metrics = config.metrics.enabled ? await createMetrics(services) : undefined;
   const app = await buildHttpServer({
     logger,
     accounts: services.accounts,
     maxRequestSize: config.max_request_size,
-    onRequestCompleted: (observation) => metrics.observeRequest(observation),
+    onRequestCompleted: metrics ? (observation) => metrics.observeRequest(observation) : undefined,
     registerRoutes: (instance) => registerApiRoutes(instance, { config, services }),
   });
 
@@ -58,7 +55,7 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const bound = app.server.address();
   const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.listen.host, port: config.listen.port };
-  const metricsListener = config.metrics.enabled
+  const metricsListener = metrics
     ? await startMetricsListener(metrics, config.metrics.host, config.metrics.port, logger)
     : undefined;
   services.nextcloud.sync.start();
@@ -84,6 +81,28 @@ export async function startLattice(config: LatticeConfig, logger: Logger): Promi
       logger.info({ serverName: config.server_name }, 'lattice stopped');
     },
   };
+}
+
+/**
+ * Starts the relay that carries wake-ups between processes sharing a PostgreSQL database. Its
+ * module, and pg with it, is imported only then, so a SQLite server never loads them.
+ */
+async function startRelay(config: LatticeConfig, deps: Omit<RelayDeps, 'connection'>): Promise<PostgresNotificationRelay | undefined> {
+  if (config.database.type !== 'postgres') return undefined;
+  const { startNotificationRelay } = await import('./sync/notifier-relay.js');
+  return startNotificationRelay(config.database, deps);
+}
+
+/**
+ * Builds the Prometheus metrics, imported only when `metrics.enabled` is set. Without it nothing
+ * can read them, and prom-client's event-loop delay and GC collectors would still run.
+ */
+async function createMetrics(services: Services): Promise<LatticeMetrics> {
+  const { LatticeMetrics } = await import('./metrics/registry.js');
+  return new LatticeMetrics({
+    activeSyncs: () => services.notifier.waiting,
+    countEvents: () => services.admin.countEvents(),
+  });
 }
 
 /**

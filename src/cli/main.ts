@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
-import { runCheck } from './check/index.js';
-import { runGenerateConfig } from './generate-config.js';
-import { runPortDb } from './port-db.js';
-import { runRegisterUser } from './register-user.js';
-import { runStart } from './start.js';
-import { runSyncDirectory } from './sync-directory.js';
+
+// Each command's module is imported when that command runs, so `lattice start` does not load the
+// code of the other commands, nor pg for port-db.
 
 const USAGE = `Usage: lattice <command> [options]
 
@@ -39,7 +36,7 @@ Options:
 
 async function main(argv: string[]): Promise<number> {
   // port-db takes its own options (--sqlite, --postgres) and no config file.
-  if (argv[0] === 'port-db') return runPortDb(argv.slice(1));
+  if (argv[0] === 'port-db') return (await import('./port-db.js')).runPortDb(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -70,11 +67,11 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'start':
-      return runStart(configPath);
+      return (await import('./start.js')).runStart(configPath);
     case 'check':
-      return runCheck(configPath);
+      return (await import('./check/index.js')).runCheck(configPath);
     case 'generate-config':
-      return runGenerateConfig({
+      return (await import('./generate-config.js')).runGenerateConfig({
         serverName: values['server-name'],
         publicBaseurl: values['public-baseurl'],
         nextcloudUrl: values['nextcloud-url'],
@@ -87,13 +84,13 @@ async function main(argv: string[]): Promise<number> {
         force: values.force === true,
       });
     case 'register-user':
-      return runRegisterUser(configPath, rest[0], {
+      return (await import('./register-user.js')).runRegisterUser(configPath, rest[0], {
         password: values.password,
         passwordFile: values['password-file'],
         admin: values.admin === true,
       });
     case 'sync-directory':
-      return runSyncDirectory(configPath);
+      return (await import('./sync-directory.js')).runSyncDirectory(configPath);
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
       return 1;

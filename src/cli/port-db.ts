@@ -69,8 +69,8 @@ export interface PortOptions {
 
 /** Copies every table; returns ok: false with a message when the target is not empty or a check fails. */
 export async function portDatabase(options: PortOptions): Promise<{ ok: true } | { ok: false; message: string }> {
-  const source = openDatabase({ type: 'sqlite', path: options.sqlitePath });
-  const target = openDatabase({ type: 'postgres', connection: { url: options.postgresUrl }, pool: { min: 0, max: 2 } }, options.logger);
+  const source = await openDatabase({ type: 'sqlite', path: options.sqlitePath });
+  const target = await openDatabase({ type: 'postgres', connection: { url: options.postgresUrl }, pool: { min: 0, max: 2 } }, options.logger);
   try {
     const refusal = await checkTargetEmpty(target);
     if (refusal) return { ok: false, message: refusal };

@@ -27,7 +27,7 @@ export async function runRegisterUser(configPath: string, localpart: string | un
   }
 
   const logger = createLogger({ level: 'warn', pretty: false });
-  const db = openDatabase(config.database);
+  const db = await openDatabase(config.database);
   try {
     await verifyServerName(db, config.server_name);
     await migrateToLatest(db, logger);

@@ -18,7 +18,7 @@ export async function runSyncDirectory(configPath: string): Promise<number> {
   const config = loadConfigOrExit(configPath);
   if (!config) return 1;
   const logger = createLogger({ level: process.env.LATTICE_LOG_LEVEL ?? 'warn', pretty: false });
-  const db = openDatabase(config.database, logger);
+  const db = await openDatabase(config.database, logger);
   try {
     await verifyServerName(db, config.server_name);
     await migrateToLatest(db, logger);

@@ -1,4 +1,14 @@
-import sharp from 'sharp';
+import type Sharp from 'sharp';
+
+let sharpModule: Promise<typeof Sharp> | undefined;
+
+/**
+ * Loads sharp on the first thumbnail, so a server that renders none does not pay for it: with
+ * libvips it adds 27 MB of resident memory (measured with bench/import-cost.mjs).
+ */
+function loadSharp(): Promise<typeof Sharp> {
+  return (sharpModule ??= import('sharp').then((module) => module.default));
+}
 
 export type ThumbnailMethod = 'crop' | 'scale';
 
@@ -59,6 +69,8 @@ export function isThumbnailable(contentType: string | undefined): boolean {
  */
 export async function renderThumbnail(source: Buffer, contentType: string, size: ThumbnailSize): Promise<{ bytes: Buffer; contentType: string }> {
   const asJpeg = baseType(contentType) === 'image/jpeg';
+  // Outside the try: a sharp that fails to load is a fault of this server, not of the image.
+  const sharp = await loadSharp();
   try {
     const pipeline = sharp(source, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
       .rotate()

@@ -1,7 +1,6 @@
 import { Kysely, Migrator, type Migration } from 'kysely';
 import type { DatabaseConfig } from '../config/schema.js';
 import type { Logger } from '../logging.js';
-import { openPostgres } from './dialect/postgres.js';
 import { openSqlite } from './dialect/sqlite.js';
 import * as initial from './migrations/001-initial.js';
 import * as media from './migrations/002-media.js';
@@ -27,10 +26,13 @@ const MIGRATIONS: Record<string, Migration> = {
 
 /**
  * Opens the database named by the config: a SQLite file (created with its folder when absent) or
- * a pool of PostgreSQL connections. The logger receives errors of idle pooled connections.
+ * a pool of PostgreSQL connections. The logger receives errors of idle pooled connections. The
+ * PostgreSQL dialect is imported only here, so a SQLite server never loads pg.
  */
-export function openDatabase(config: DatabaseConfig, logger?: Logger): Db {
-  return config.type === 'postgres' ? openPostgres<DatabaseSchema>(config, logger) : openSqlite<DatabaseSchema>(config);
+export async function openDatabase(config: DatabaseConfig, logger?: Logger): Promise<Db> {
+  if (config.type !== 'postgres') return openSqlite<DatabaseSchema>(config);
+  const { openPostgres } = await import('./dialect/postgres.js');
+  return openPostgres<DatabaseSchema>(config, logger);
 }
 
 export async function migrateToLatest(db: Db, logger: Logger): Promise<void> {

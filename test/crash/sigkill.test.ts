@@ -58,7 +58,7 @@ describe(`SIGKILL during sends on ${testBackend()}`, { timeout: 120_000 }, () =>
   });
 
   test('every acknowledged send is stored', async () => {
-    const db = openServerDatabase(server);
+    const db = await openServerDatabase(server);
     try {
       const rows = await db.selectFrom('events').select('event_id').where('event_id', 'in', acknowledged).execute();
       const stored = new Set(rows.map((row) => row.event_id));
@@ -69,7 +69,7 @@ describe(`SIGKILL during sends on ${testBackend()}`, { timeout: 120_000 }, () =>
   });
 
   test('event graph is intact', async () => {
-    const db = openServerDatabase(server);
+    const db = await openServerDatabase(server);
     try {
       assert.deepEqual(await findGraphProblems(db, roomId), []);
     } finally {
@@ -79,7 +79,7 @@ describe(`SIGKILL during sends on ${testBackend()}`, { timeout: 120_000 }, () =>
 
   test('restarted server accepts sends', async () => {
     const eventId = await sendText(server, alice, roomId, 'after the crash');
-    const db = openServerDatabase(server);
+    const db = await openServerDatabase(server);
     try {
       assert.deepEqual(await findGraphProblems(db, roomId), []);
       const newest = await db.selectFrom('events').select('event_id').where('room_id', '=', roomId).orderBy('stream_ordering', 'desc').limit(1).executeTakeFirst();

@@ -79,7 +79,7 @@ describe('two processes on one database', { skip, timeout: 120_000 }, () => {
     assert.equal(two.status, 200, JSON.stringify(two.body));
     assert.equal(one.body.event_id, two.body.event_id);
 
-    const db = openServerDatabase(first);
+    const db = await openServerDatabase(first);
     try {
       const copies = await db.selectFrom('events').select('event_id').where('room_id', '=', roomId).where('event_json', 'like', '%sent twice%').execute();
       assert.equal(copies.length, 1);
@@ -97,7 +97,7 @@ describe('two processes on one database', { skip, timeout: 120_000 }, () => {
     const eventIds = await Promise.all(sends);
     assert.equal(new Set(eventIds).size, 40);
 
-    const db = openServerDatabase(first);
+    const db = await openServerDatabase(first);
     try {
       assert.deepEqual(await findGraphProblems(db, roomId), []);
     } finally {

@@ -19,12 +19,12 @@ export async function openTestDb(options: { poolMax?: number } = {}): Promise<Te
   const backend = testBackend();
   if (backend === 'postgres') {
     const database = await createTestDatabase();
-    const db = openDatabase({ type: 'postgres', connection: { url: database.url }, pool: { min: 0, max: options.poolMax ?? 5 } });
+    const db = await openDatabase({ type: 'postgres', connection: { url: database.url }, pool: { min: 0, max: options.poolMax ?? 5 } });
     await migrateToLatest(db, logger);
     return { db, backend, dispose: async () => { await db.destroy(); await database.drop(); } };
   }
   const dir = mkdtempSync(join(tmpdir(), 'lattice-storage-'));
-  const db = openDatabase({ type: 'sqlite', path: join(dir, 'lattice.db') });
+  const db = await openDatabase({ type: 'sqlite', path: join(dir, 'lattice.db') });
   await migrateToLatest(db, logger);
   return { db, backend, dispose: async () => { await db.destroy(); rmSync(dir, { recursive: true, force: true }); } };
 }

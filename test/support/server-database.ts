@@ -9,7 +9,7 @@ import { openDatabase, type Db } from '../../src/storage/database.js';
 import type { TestServer } from './server.js';
 
 /** Opens the database of a test server (stopped or running) with its own connection. */
-export function openServerDatabase(server: Pick<TestServer, 'databaseConfig'>): Db {
+export async function openServerDatabase(server: Pick<TestServer, 'databaseConfig'>): Promise<Db> {
   const config = server.databaseConfig as { type: string; path?: string; url?: string };
   const database: DatabaseConfig = config.type === 'postgres'
     ? { type: 'postgres', connection: { url: config.url! }, pool: { min: 0, max: 2 } }
@@ -24,7 +24,7 @@ export function openServerDatabase(server: Pick<TestServer, 'databaseConfig'>): 
  * PostgreSQL returns `count(*)` and other bigint values as strings, so callers convert them.
  */
 export async function queryServerDatabase<Row>(server: Pick<TestServer, 'databaseConfig'>, text: string, params: readonly unknown[] = []): Promise<Row[]> {
-  const db = openServerDatabase(server);
+  const db = await openServerDatabase(server);
   try {
     return await runQuery<Row>(db, server, text, params);
   } finally {
@@ -84,7 +84,7 @@ export async function databaseFingerprint(server: Pick<TestServer, 'databaseConf
 
 /** Runs `work` for each table of the public schema of a PostgreSQL server, in name order, over one connection. */
 async function withEachTable<T>(server: Pick<TestServer, 'databaseConfig'>, work: (db: Db, table: string) => Promise<T[]>): Promise<T[]> {
-  const db = openServerDatabase(server);
+  const db = await openServerDatabase(server);
   try {
     const tables = await runQuery<{ table_name: string }>(db, server,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name", []);

@@ -43,7 +43,7 @@ export async function checkDatabase(config: LatticeConfig): Promise<CheckResult>
   if (config.database.type === 'sqlite' && !existsSync(config.database.path)) {
     return pass(title, `${config.database.path} does not exist yet; lattice start creates it`);
   }
-  const db = openDatabase(config.database);
+  const db = await openDatabase(config.database);
   try {
     await verifyServerName(db, config.server_name);
     const stored = await new ServerMetaStore(db).get('server_name').catch(() => undefined);

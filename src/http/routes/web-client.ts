@@ -1,4 +1,3 @@
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { basename } from 'node:path';
 import { buildWebClientConfig, type WebClientConfigSource } from '../../web-client/config-json.js';
@@ -43,7 +42,8 @@ export function registerWebClientRoutes(app: FastifyInstance, deps: WebClientRou
 
   // NOTE: Element first requests `config.<hostname>.json`; a file of that name in the web client's
   // folder is served as it is and takes precedence over the generated config.json.
-  void app.register(fastifyStatic, {
+  // @fastify/static is imported only here, so a server that hosts no web client never loads it.
+  void app.register(import('@fastify/static'), {
     root,
     prefix: '/',
     index: ['index.html'],

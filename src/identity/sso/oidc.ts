@@ -2,7 +2,7 @@
  * Sign-in through an OpenID Connect provider with openid-client: discovery, authorization code with
  * PKCE S256 and a nonce, and an id_token whose signature is checked against the provider's JWKS.
  */
-import * as client from 'openid-client';
+import type { ClientAuth, ClientError, ClientMetadata, Configuration, ServerMetadata } from 'openid-client';
 import type { OidcProviderConfig } from '../../config/schema.js';
 import { SsoError } from './errors.js';
 import type { AuthorizationRequest, ExternalProfile, IdentityProvider } from './provider.js';
@@ -14,10 +14,22 @@ const METADATA_TTL_MS = 60 * 60 * 1000;
 
 type Claims = Record<string, unknown>;
 
+type OpenidClient = typeof import('openid-client');
+
+let openidClient: Promise<OpenidClient> | undefined;
+
+/**
+ * Loads openid-client (and jose with it) on the first OIDC sign-in, so servers without an OIDC
+ * provider, or whose users have not signed in since the start, do not load it.
+ */
+function loadOpenidClient(): Promise<OpenidClient> {
+  return (openidClient ??= import('openid-client'));
+}
+
 export class OidcProvider implements IdentityProvider {
   readonly id: string;
   readonly name: string;
-  private cached: { configuration: client.Configuration; loadedAt: number } | undefined;
+  private cached: { configuration: Configuration; loadedAt: number } | undefined;
 
   constructor(private readonly config: OidcProviderConfig, private readonly now: () => number = Date.now) {
     this.id = config.id;
@@ -25,7 +37,8 @@ export class OidcProvider implements IdentityProvider {
   }
 
   async authorizationUrl(request: AuthorizationRequest): Promise<URL> {
-    const configuration = await this.configuration();
+    const client = await loadOpenidClient();
+    const configuration = await this.configuration(client);
     return client.buildAuthorizationUrl(configuration, {
       redirect_uri: request.redirectUri,
       scope: this.config.scopes.join(' '),
@@ -38,11 +51,12 @@ export class OidcProvider implements IdentityProvider {
 
   async fetchProfile(callback: URLSearchParams, pending: PendingSignIn, redirectUri: string): Promise<ExternalProfile> {
     if (!callback.get('code')) throw new SsoError('callback_parameters_missing', 'the callback has no "code" parameter');
-    const configuration = await this.configuration();
+    const client = await loadOpenidClient();
+    const configuration = await this.configuration(client);
     const currentUrl = new URL(redirectUri);
     currentUrl.search = callback.toString();
 
-    const claims = await translateErrors(async () => {
+    const claims = await translateErrors(client, async () => {
       const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
         pkceCodeVerifier: pending.codeVerifier,
         expectedState: pending.state,
@@ -51,14 +65,14 @@ export class OidcProvider implements IdentityProvider {
       });
       const idClaims = tokens.claims();
       if (!idClaims) throw new SsoError('id_token_invalid', 'the token response has no id_token');
-      const userinfo = await this.fetchUserinfo(configuration, tokens.access_token, idClaims.sub);
+      const userinfo = await this.fetchUserinfo(client, configuration, tokens.access_token, idClaims.sub);
       // The verified id_token wins; the userinfo reply fills in claims the id_token left out.
       return { ...userinfo, ...idClaims } as Claims;
     });
     return this.profileFromClaims(claims);
   }
 
-  private async fetchUserinfo(configuration: client.Configuration, accessToken: string, subject: string): Promise<Claims> {
+  private async fetchUserinfo(client: OpenidClient, configuration: Configuration, accessToken: string, subject: string): Promise<Claims> {
     if (!configuration.serverMetadata().userinfo_endpoint) return {};
     return (await client.fetchUserInfo(configuration, accessToken, subject)) as Claims;
   }
@@ -81,13 +95,13 @@ export class OidcProvider implements IdentityProvider {
    * Returns the client configuration, fetching the discovery document when none is cached or it is
    * stale. A failed fetch is not cached, so the next sign-in tries again.
    */
-  private async configuration(): Promise<client.Configuration> {
+  private async configuration(client: OpenidClient): Promise<Configuration> {
     const cached = this.cached;
     if (cached && this.now() - cached.loadedAt < METADATA_TTL_MS) return cached.configuration;
     const metadata = await this.discover();
-    let configuration: client.Configuration;
+    let configuration: Configuration;
     try {
-      configuration = this.buildConfiguration(metadata);
+      configuration = this.buildConfiguration(client, metadata);
     } catch (error) {
       throw new SsoError('provider_response_invalid', `the discovery document is not usable: ${(error as Error).message}`, { cause: error });
     }
@@ -100,7 +114,7 @@ export class OidcProvider implements IdentityProvider {
    * character. openid-client's own discovery normalises both as URLs first, so it would accept a
    * trailing-slash difference.
    */
-  private async discover(): Promise<client.ServerMetadata> {
+  private async discover(): Promise<ServerMetadata> {
     const url = new URL(this.config.discovery_url ?? `${this.config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
     const response = await fetchJson(url, { headers: { accept: 'application/json' } }, 'OIDC discovery');
     if (response.status !== 200 || !isRecord(response.body) || typeof response.body.issuer !== 'string') {
@@ -110,15 +124,15 @@ export class OidcProvider implements IdentityProvider {
     if (this.config.issuer !== '' && issuer !== this.config.issuer) {
       throw new SsoError('provider_response_invalid', `the discovery document names issuer "${issuer}", but the configured issuer is "${this.config.issuer}"; set issuer to the exact value`);
     }
-    return response.body as client.ServerMetadata;
+    return response.body as ServerMetadata;
   }
 
-  private buildConfiguration(metadata: client.ServerMetadata): client.Configuration {
-    const metadataOptions: Partial<client.ClientMetadata> = {
+  private buildConfiguration(client: OpenidClient, metadata: ServerMetadata): Configuration {
+    const metadataOptions: Partial<ClientMetadata> = {
       client_secret: this.config.client_secret,
       [client.clockTolerance]: this.config.clock_leeway_seconds,
     };
-    const configuration = new client.Configuration(metadata, this.config.client_id, metadataOptions, clientAuthentication(metadata, this.config.client_secret));
+    const configuration = new client.Configuration(metadata, this.config.client_id, metadataOptions, clientAuthentication(client, metadata, this.config.client_secret));
     configuration.timeout = PROVIDER_TIMEOUT_MS / 1000;
     client.enableNonRepudiationChecks(configuration);
     // An operator who configured an http:// issuer (a loopback or test deployment) chose plain HTTP.
@@ -128,7 +142,7 @@ export class OidcProvider implements IdentityProvider {
 }
 
 /** Uses client_secret_basic, the OIDC default, unless the provider lists only client_secret_post. */
-function clientAuthentication(metadata: client.ServerMetadata, secret: string): client.ClientAuth {
+function clientAuthentication(client: OpenidClient, metadata: ServerMetadata, secret: string): ClientAuth {
   const methods = metadata.token_endpoint_auth_methods_supported;
   if (methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post')) {
     return client.ClientSecretPost(secret);
@@ -146,15 +160,15 @@ function claimString(claims: Claims, name: string): string | undefined {
 }
 
 /** Runs an openid-client call and turns its errors into SsoErrors with a reason. */
-async function translateErrors<T>(operation: () => Promise<T>): Promise<T> {
+async function translateErrors<T>(client: OpenidClient, operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    throw toSsoError(error);
+    throw toSsoError(client, error);
   }
 }
 
-function toSsoError(error: unknown): SsoError {
+function toSsoError(client: OpenidClient, error: unknown): SsoError {
   if (error instanceof SsoError) return error;
   if (error instanceof client.ResponseBodyError) {
     const detail = `the OIDC provider answered ${error.status} with error "${error.error}"`;
@@ -170,7 +184,7 @@ function toSsoError(error: unknown): SsoError {
   return new SsoError('provider_error', `the OIDC exchange failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
-function clientErrorToSsoError(error: client.ClientError): SsoError {
+function clientErrorToSsoError(error: ClientError): SsoError {
   const detail = `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''} (${error.code ?? 'no code'})`;
   switch (error.code) {
     case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED':
