@@ -94,6 +94,10 @@ export function createServices(context: ServiceContext): Services {
   });
   const rooms = new RoomService({
     writer, events: storage.events, users: storage.users, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }),
+    annotations: {
+      hasAnnotation: (query) => storage.relations.hasAnnotation(query),
+      findTransaction: (userId, deviceId, txnId) => storage.events.findTransaction(userId, deviceId, txnId),
+    },
   });
   const formatter = new EventFormatter(storage.events, Date.now, new RelationAggregator(storage.relations));
   const reader = new RoomReader(storage.db, storage.events, formatter);

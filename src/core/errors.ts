@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'M_CANNOT_OVERWRITE_MEDIA'
   | 'M_BAD_ALIAS'
   | 'M_INVALID_SIGNATURE'
-  | 'M_WRONG_ROOM_KEYS_VERSION';
+  | 'M_WRONG_ROOM_KEYS_VERSION'
+  | 'M_DUPLICATE_ANNOTATION';
 
 /** Default HTTP status of each error code, from the spec's "Standard error response" section. */
 const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {

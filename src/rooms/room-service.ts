@@ -6,6 +6,7 @@ import type { RoomAliasStore } from '../storage/room-aliases.js';
 import type { EventStore } from '../storage/events.js';
 import type { UserStore } from '../storage/users.js';
 import { createEventContent, initialStateEvents, type CreateRoomRequest } from './create-room.js';
+import { rejectDuplicateAnnotation, type AnnotationLookup } from './duplicate-annotations.js';
 import type { RoomWriter } from './room-writer.js';
 
 export interface RoomServiceDeps {
@@ -13,6 +14,7 @@ export interface RoomServiceDeps {
   events: EventStore;
   users: UserStore;
   aliases: RoomAliasStore;
+  annotations: AnnotationLookup;
   serverName: string;
   logger: Logger;
   now?: () => number;
@@ -130,6 +132,7 @@ export class RoomService {
     session: { userId: string; deviceId: string }, roomId: string, type: string, content: Record<string, unknown>, txnId: string,
   ): Promise<string> {
     await this.requireJoined(session.userId, roomId);
+    await rejectDuplicateAnnotation(this.deps.annotations, { userId: session.userId, deviceId: session.deviceId, txnId, type, content });
     const result = await this.deps.writer.append(roomId, { type, sender: session.userId, content }, {
       transaction: { userId: session.userId, deviceId: session.deviceId, txnId },
     });

@@ -66,6 +66,19 @@ export class RelationStore {
     return rows.map(toRelatedEvent);
   }
 
+  /**
+   * Tells whether `sender` has an unredacted `m.annotation` of `parentId` with this event type and
+   * annotation key.
+   */
+  async hasAnnotation(query: { parentId: string; sender: string; type: string; key: string }): Promise<boolean> {
+    const rows = await this.db.selectFrom('events').select('event_json')
+      .where('relates_to_id', '=', query.parentId).where('rel_type', '=', 'm.annotation')
+      .where('sender', '=', query.sender).where('type', '=', query.type).where('redacted_by', 'is', null)
+      .execute();
+    // The key lives only in the event JSON, and one sender has few annotations on one event.
+    return rows.some((row) => annotationKey(JSON.parse(row.event_json)) === query.key);
+  }
+
   /** Ids of the events that relate to any of `parentIds`, whatever the relation type. */
   async childIds(parentIds: readonly string[]): Promise<string[]> {
     if (parentIds.length === 0) return [];
@@ -164,6 +177,10 @@ export class RelationStore {
       .execute();
     return new Set([...replies.map((row) => row.relates_to_id as string), ...roots.map((row) => row.event_id)]);
   }
+}
+
+function annotationKey(event: { content?: { 'm.relates_to'?: { key?: unknown } } }): unknown {
+  return event.content?.['m.relates_to']?.key;
 }
 
 function toRelatedEvent(row: Parameters<typeof toStoredEvent>[0]): RelatedEvent {

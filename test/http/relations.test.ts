@@ -57,6 +57,33 @@ describe('relations, aggregations and threads', () => {
     assert.deepEqual(listed.body.chunk.map((e) => e.event_id), [reaction]);
   });
 
+  it('duplicate reaction is M_DUPLICATE_ANNOTATION', async () => {
+    const target = await sendText(server, alice, roomId, 'react twice');
+    const react = (txnId: string, key: string) => api<{ event_id?: string; errcode?: string }>(server.baseUrl, 'PUT', `${room(roomId)}/send/m.reaction/${txnId}`, {
+      token: bob.token, body: { 'm.relates_to': { rel_type: 'm.annotation', event_id: target, key } },
+    });
+    const first = await react('dup-1', '👍');
+    assert.equal(first.status, 200);
+
+    const retried = await react('dup-1', '👍');
+    assert.equal(retried.status, 200, 'a retried transaction is not a duplicate');
+    assert.equal(retried.body.event_id, first.body.event_id);
+
+    const duplicate = await react('dup-2', '👍');
+    assert.equal(duplicate.status, 400);
+    assert.equal(duplicate.body.errcode, 'M_DUPLICATE_ANNOTATION');
+
+    assert.equal((await react('dup-3', '🎉')).status, 200, 'another key is fine');
+    const fromAlice = await api(server.baseUrl, 'PUT', `${room(roomId)}/send/m.reaction/dup-4`, {
+      token: alice.token, body: { 'm.relates_to': { rel_type: 'm.annotation', event_id: target, key: '👍' } },
+    });
+    assert.equal(fromAlice.status, 200, 'another sender is fine');
+
+    const redaction = await api(server.baseUrl, 'PUT', `${room(roomId)}/redact/${encodeURIComponent(first.body.event_id ?? '')}/dup-redact`, { token: bob.token, body: {} });
+    assert.equal(redaction.status, 200);
+    assert.equal((await react('dup-5', '👍')).status, 200, 'the key is free again after a redaction');
+  });
+
   it('thread summary is bundled on the root', async () => {
     const rootId = await sendText(server, alice, roomId, 'thread root');
     const reply = (body: string) => ({ msgtype: 'm.text', body, 'm.relates_to': { rel_type: 'm.thread', event_id: rootId, is_falling_back: true, 'm.in_reply_to': { event_id: rootId } } });
