@@ -9,6 +9,7 @@ import { readAdmins, readMetrics, readRegistrationSharedSecret } from './operato
 import { readDatabase } from './database.js';
 import { readClientFeatures } from './client-features.js';
 import { readProviders } from './providers.js';
+import { readSupport } from './support.js';
 import type { LatticeConfig } from './schema.js';
 
 const TOP_LEVEL_KEYS = [
@@ -31,6 +32,7 @@ const TOP_LEVEL_KEYS = [
   'presence',
   'turn',
   'user_directory',
+  'support',
 ] as const;
 
 /** Reads and validates `lattice.yaml`; throws ConfigError on the first mistake found. */
@@ -82,6 +84,7 @@ export function parseConfig(raw: unknown, configDir: string): LatticeConfig {
     ...readMediaConfig(root, resolvePath),
     web_client: readWebClient(root, resolvePath),
     ...readClientFeatures(root, resolvePath),
+    support: readSupport(root),
     config_dir: configDir,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { WebClientConfig } from './media.js';
 import type { ClientFeaturesConfig } from './client-features.js';
+import type { SupportConfig } from './support.js';
 
 export interface ListenConfig {
   host: string;
@@ -134,6 +135,8 @@ export interface LatticeConfig extends ClientFeaturesConfig {
   /** Largest accepted media upload in bytes. */
   max_upload_size: number;
   web_client: WebClientConfig;
+  /** Contacts and page of `/.well-known/matrix/support`, or undefined when none are configured. */
+  support: SupportConfig | undefined;
   /** Folder the config file was read from; relative paths in it are resolved against this. */
   config_dir: string;
 }

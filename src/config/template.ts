@@ -111,6 +111,15 @@ turn:
   # shared_secret_path: ./data/turn-secret
   user_lifetime_seconds: 86400
 
+# How users reach the administrators, published at /.well-known/matrix/support. Without
+# contacts or support_page, that URL returns 404.
+# support:
+#   contacts:
+#     - matrix_id: "@admin:${serverName}"
+#       email_address: admin@${serverName}
+#       role: m.role.admin
+#   support_page: https://${serverName}/help
+
 # Prometheus metrics on a separate listener; off by default. Keep it on a private address.
 metrics:
   enabled: false

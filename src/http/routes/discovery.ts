@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import type { SupportConfig } from '../../config/support.js';
+import { MatrixError } from '../../core/errors.js';
 
 export interface DiscoveryRouteDeps {
   serverName: string;
   publicBaseurl: string;
   /** Host and port other servers use for federation, as `/.well-known/matrix/server` publishes it. */
   federationAuthority: string;
+  support: SupportConfig | undefined;
 }
 
 /** Spec versions whose every endpoint this server implements. */
@@ -34,4 +37,11 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryRou
 
   /** GET /.well-known/matrix/server: gives other servers the address for federation traffic. */
   app.get('/.well-known/matrix/server', async () => ({ 'm.server': deps.federationAuthority }));
+
+  /** GET /.well-known/matrix/support: the administrators' contacts and support page, when configured. */
+  app.get('/.well-known/matrix/support', async () => {
+    if (!deps.support) throw new MatrixError('M_NOT_FOUND', 'No support information is configured on this server.');
+    const { contacts, support_page: supportPage } = deps.support;
+    return { ...(contacts.length > 0 ? { contacts } : {}), ...(supportPage === undefined ? {} : { support_page: supportPage }) };
+  });
 }

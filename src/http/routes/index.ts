@@ -54,6 +54,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
     serverName: config.server_name,
     publicBaseurl: config.public_baseurl,
     federationAuthority: federationAuthority(config.server_name),
+    support: config.support,
   });
   registerLoginRoutes(app, {
     accounts: services.accounts,
