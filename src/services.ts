@@ -25,6 +25,7 @@ import { createDirectoryServices, type DirectoryServices } from './directory/ind
 import { EventContextReader } from './relations/event-context.js';
 import { RelationAggregator } from './relations/aggregations.js';
 import { RelationService } from './relations/relation-service.js';
+import { LoginTokenGrant } from './identity/login-token-grant.js';
 import { createNextcloudServices, type NextcloudServices } from './nextcloud/index.js';
 import { RoomUpgrader } from './rooms/room-upgrade.js';
 import { SearchService } from './search/search-service.js';
@@ -60,6 +61,7 @@ export interface Services {
   eventContext: EventContextReader;
   nextcloud: NextcloudServices;
   relations: RelationService;
+  loginTokens: LoginTokenGrant;
   upgrader: RoomUpgrader;
   search: SearchService;
   reports: ReportService;
@@ -154,6 +156,10 @@ export function createServices(context: ServiceContext): Services {
     directory,
     eventContext: new EventContextReader(storage.events, reader, formatter),
     relations: new RelationService(storage.relations, storage.events, formatter, (userId, roomId) => reader.visibleUpTo(userId, roomId)),
+    loginTokens: new LoginTokenGrant({
+      requireAuth: (userId, purpose, auth) => e2ee.uia.require(userId, purpose, auth),
+      issueLoginToken: (userId) => accounts.issueLoginToken(userId),
+    }),
     upgrader: new RoomUpgrader({ writer, events: storage.events, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }) }),
     search: new SearchService(storage.events, new SearchStore(storage.db), reader, formatter),
     reports: new ReportService({ reports: storage.reports, events: storage.events, users: storage.users, logger: logger.child({ component: 'reports' }) }),

@@ -34,7 +34,7 @@ export interface AccountServiceDeps {
 
 // Login tokens are valid for two minutes, as Synapse's are: long enough for the redirect, short
 // enough that a token leaked through a browser history is useless.
-const LOGIN_TOKEN_LIFETIME_MS = 2 * 60 * 1000;
+export const LOGIN_TOKEN_LIFETIME_MS = 2 * 60 * 1000;
 const TOKEN_CACHE_TTL_MS = 30 * 1000;
 
 /** Accounts, devices and access tokens: everything between a credential and a Session. */

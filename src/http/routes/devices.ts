@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { DeviceService } from '../../e2ee/devices.js';
 import { requireSession } from '../auth.js';
+import { authOf } from '../uia-auth.js';
 
 export interface DeviceRouteDeps {
   devices: DeviceService;
@@ -50,10 +51,4 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
     await deps.devices.delete(requireSession(request).userId, request.body.devices, request.body.auth);
     return {};
   });
-}
-
-/** The `auth` object of an optional request body; anything else counts as no auth yet. */
-function authOf(body: unknown): Record<string, unknown> | undefined {
-  const auth = typeof body === 'object' && body !== null ? (body as { auth?: unknown }).auth : undefined;
-  return typeof auth === 'object' && auth !== null && !Array.isArray(auth) ? (auth as Record<string, unknown>) : undefined;
 }

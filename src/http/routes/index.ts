@@ -12,6 +12,7 @@ import { registerDiscoveryRoutes } from './discovery.js';
 import { registerKeyBackupRoutes } from './key-backup.js';
 import { registerKeyRoutes } from './keys.js';
 import { registerLoginRoutes } from './login.js';
+import { registerLoginTokenRoutes } from './login-token.js';
 import { registerProfileRoutes } from './profile.js';
 import { registerPushRuleRoutes } from './push-rules.js';
 import { registerRegistrationRoutes } from './registration.js';
@@ -62,6 +63,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
     identityProviders: config.sso.providers.map((provider) => ({ id: provider.id, name: provider.name })),
     publicBaseurl: config.public_baseurl,
   });
+  registerLoginTokenRoutes(app, { grant: services.loginTokens });
   registerSsoRoutes(app, { sso: services.sso, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerUiaFallbackRoutes(app, { stage: services.e2ee.uia, loginTokens: storage.devices, publicBaseurl: config.public_baseurl, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerRegistrationRoutes(app, { ssoEnabled: config.sso.providers.length > 0 });

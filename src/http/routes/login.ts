@@ -81,8 +81,8 @@ function loginFlows(deps: LoginRouteDeps): object[] {
       identity_providers: deps.identityProviders.map((provider) => ({ id: provider.id, name: provider.name })),
     });
   }
-  // m.login.token is how an SSO sign-in ends, so it is offered whenever SSO is.
-  flows.push({ type: 'm.login.token' });
+  // m.login.token ends an SSO sign-in and redeems the tokens that POST /login/get_token issues.
+  flows.push({ type: 'm.login.token', get_login_token: true });
   if (deps.passwordLoginEnabled) flows.push({ type: 'm.login.password' });
   return flows;
 }
