@@ -26,6 +26,7 @@ import { EventContextReader } from './relations/event-context.js';
 import { RelationAggregator } from './relations/aggregations.js';
 import { RelationService } from './relations/relation-service.js';
 import { LoginTokenGrant } from './identity/login-token-grant.js';
+import { AccountDeactivation } from './identity/account-deactivation.js';
 import { createNextcloudServices, type NextcloudServices } from './nextcloud/index.js';
 import { RoomUpgrader } from './rooms/room-upgrade.js';
 import { SearchService } from './search/search-service.js';
@@ -62,6 +63,7 @@ export interface Services {
   nextcloud: NextcloudServices;
   relations: RelationService;
   loginTokens: LoginTokenGrant;
+  deactivation: AccountDeactivation;
   upgrader: RoomUpgrader;
   search: SearchService;
   reports: ReportService;
@@ -159,6 +161,13 @@ export function createServices(context: ServiceContext): Services {
     loginTokens: new LoginTokenGrant({
       requireAuth: (userId, purpose, auth) => e2ee.uia.require(userId, purpose, auth),
       issueLoginToken: (userId) => accounts.issueLoginToken(userId),
+    }),
+    deactivation: new AccountDeactivation({
+      requireAuth: (userId, purpose, auth) => e2ee.uia.require(userId, purpose, auth),
+      deactivate: (userId) => admin.users.deactivate(userId),
+      deleteAccountData: (userId) => storage.accountData.deleteAllForUser(userId),
+      deleteThreepids: (userId) => storage.threepids.deleteAllForUser(userId),
+      logger: logger.child({ component: 'accounts' }),
     }),
     upgrader: new RoomUpgrader({ writer, events: storage.events, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }) }),
     search: new SearchService(storage.events, new SearchStore(storage.db), reader, formatter),

@@ -33,6 +33,12 @@ export class AccountDataStore {
     return row && (JSON.parse(row.content_json) as Record<string, unknown>);
   }
 
+  /** Deletes every global and per-room entry of the user, and returns how many there were. */
+  async deleteAllForUser(userId: string): Promise<number> {
+    const result = await this.db.deleteFrom('account_data').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Entries changed after `since` (all of them when `since` is 0), in stream order. */
   async changedSince(userId: string, since: number): Promise<AccountDataEntry[]> {
     const rows = await this.db.selectFrom('account_data').selectAll()

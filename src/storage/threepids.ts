@@ -24,6 +24,12 @@ export class ThreepidStore {
     }));
   }
 
+  /** Deletes every third-party id of the user, and returns how many there were. */
+  async deleteAllForUser(userId: string): Promise<number> {
+    const result = await this.db.deleteFrom('user_threepids').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /**
    * Makes `address` the only id of the medium that `source` set for the user, in one transaction;
    * undefined removes that source's id. Ids set by other sources stay. Returns whether anything

@@ -13,6 +13,7 @@ import { registerKeyBackupRoutes } from './key-backup.js';
 import { registerKeyRoutes } from './keys.js';
 import { registerLoginRoutes } from './login.js';
 import { registerLoginTokenRoutes } from './login-token.js';
+import { registerAccountDeactivationRoutes } from './account-deactivation.js';
 import { registerProfileRoutes } from './profile.js';
 import { registerPushRuleRoutes } from './push-rules.js';
 import { registerRegistrationRoutes } from './registration.js';
@@ -64,6 +65,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
     publicBaseurl: config.public_baseurl,
   });
   registerLoginTokenRoutes(app, { grant: services.loginTokens });
+  registerAccountDeactivationRoutes(app, { deactivation: services.deactivation });
   registerSsoRoutes(app, { sso: services.sso, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerUiaFallbackRoutes(app, { stage: services.e2ee.uia, loginTokens: storage.devices, publicBaseurl: config.public_baseurl, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerRegistrationRoutes(app, { ssoEnabled: config.sso.providers.length > 0 });

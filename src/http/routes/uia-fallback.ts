@@ -44,6 +44,7 @@ const PURPOSES: Record<string, string> = {
   'delete-devices': 'remove devices from your account',
   'cross-signing': 'replace the cross-signing keys of your account',
   'get-login-token': 'sign in on another device with your account',
+  'deactivate-account': 'deactivate your account',
 };
 
 export function registerUiaFallbackRoutes(app: FastifyInstance, deps: UiaFallbackRouteDeps): void {
