@@ -248,6 +248,23 @@ describe('media repository', () => {
     assert.equal(((await again.json()) as Record<string, unknown>).errcode, 'M_CANNOT_OVERWRITE_MEDIA');
   });
 
+  it('too many pending creates get Retry-After', async () => {
+    const hoarder = await createUser(server, 'hoarder');
+    const create = () => fetch(`${server.baseUrl}/_matrix/media/v1/create`, { method: 'POST', headers: { authorization: `Bearer ${hoarder.token}` } });
+    let limited: Response | undefined;
+    for (let attempt = 0; attempt < 20 && !limited; attempt += 1) {
+      const response = await create();
+      if (response.status === 429) limited = response;
+      else assert.equal(response.status, 200);
+    }
+    assert.ok(limited, 'creating media ids without uploading is limited');
+
+    const body = (await limited.json()) as { errcode: string; retry_after_ms: number };
+    assert.equal(body.errcode, 'M_LIMIT_EXCEEDED');
+    // Spec v1.10 prefers the Retry-After header, in seconds, over retry_after_ms.
+    assert.equal(limited.headers.get('retry-after'), String(Math.ceil(body.retry_after_ms / 1000)));
+  });
+
   it('avatar_url resolves to a download', async () => {
     const image = await testImage('png', 64, 64);
     const uploaded = await upload(server, alice, image, 'image/png');
