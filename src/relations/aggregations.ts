@@ -42,13 +42,21 @@ export class RelationAggregator {
     return bundles;
   }
 
-  /** Finds the latest valid edit of each event; a redacted original gets none, as the spec requires. */
+  /**
+   * Finds the latest valid edit of each event. A redacted original, a state event and an event
+   * that is itself a replacement get none, as the spec requires.
+   */
   private async edits(batch: readonly StoredEvent[]): Promise<Map<string, StoredEvent>> {
-    const editable = batch.filter((event) => event.redactedBy === null && event.stateKey === null);
-    return this.relations.latestEdits(editable.map((event) => ({ eventId: event.eventId, sender: event.sender })));
+    const editable = batch.filter((event) => event.redactedBy === null && event.stateKey === null && !isReplacement(event));
+    return this.relations.latestEdits(editable.map((event) => ({ eventId: event.eventId, sender: event.sender, type: event.type, roomId: event.roomId })));
   }
 
   private format(event: StoredEvent): ReturnType<typeof toClientEvent> {
     return toClientEvent(event, { now: this.now(), includeRoomId: true });
   }
+}
+
+function isReplacement(event: StoredEvent): boolean {
+  const content = event.json.content as { 'm.relates_to'?: { rel_type?: unknown } } | undefined;
+  return content?.['m.relates_to']?.rel_type === 'm.replace';
 }

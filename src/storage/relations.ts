@@ -101,24 +101,27 @@ export class RelationStore {
   }
 
   /**
-   * Finds the most recent `m.replace` of each parent sent by the parent's own sender, since a
-   * replacement from anyone else is invalid. Most recent means the largest `origin_server_ts`,
-   * then the largest event id, as the spec orders edits. Redacted replacements are skipped.
+   * Finds the most recent valid `m.replace` of each parent. The spec counts a replacement as
+   * valid only when it has the parent's sender, type and room and no state key. Most recent means
+   * the largest `origin_server_ts`, then the largest event id, as the spec orders edits.
+   * Redacted replacements are skipped.
    */
-  async latestEdits(parents: ReadonlyArray<{ eventId: string; sender: string }>): Promise<Map<string, StoredEvent>> {
+  async latestEdits(parents: ReadonlyArray<{ eventId: string; sender: string; type: string; roomId: string }>): Promise<Map<string, StoredEvent>> {
     if (parents.length === 0) return new Map();
-    const senderOf = new Map(parents.map((parent) => [parent.eventId, parent.sender]));
+    const parentById = new Map(parents.map((parent) => [parent.eventId, parent]));
     const rows = await this.db.selectFrom('events').selectAll()
-      .where('relates_to_id', 'in', [...senderOf.keys()]).where('rel_type', '=', 'm.replace').where('redacted_by', 'is', null)
+      .where('relates_to_id', 'in', [...parentById.keys()]).where('rel_type', '=', 'm.replace').where('redacted_by', 'is', null)
+      .where('state_key', 'is', null)
       .orderBy('stream_ordering')
       .execute();
     const latest = new Map<string, StoredEvent>();
     for (const row of rows) {
-      if (row.relates_to_id === null || senderOf.get(row.relates_to_id) !== row.sender) continue;
-      const current = latest.get(row.relates_to_id);
+      const parent = row.relates_to_id === null ? undefined : parentById.get(row.relates_to_id);
+      if (!parent || parent.sender !== row.sender || parent.type !== row.type || parent.roomId !== row.room_id) continue;
+      const current = latest.get(parent.eventId);
       const edit = toStoredEvent(row);
       if (!current || edit.originServerTs > current.originServerTs || (edit.originServerTs === current.originServerTs && edit.eventId > current.eventId)) {
-        latest.set(row.relates_to_id, edit);
+        latest.set(parent.eventId, edit);
       }
     }
     return latest;

@@ -46,6 +46,26 @@ describe('relations, aggregations and threads', () => {
     assert.equal(event.unsigned['m.relations']['m.replace'].content['m.new_content'].body, 'I like all cake');
   });
 
+  it('invalid edits are not bundled', async () => {
+    const original = await sendText(server, alice, roomId, 'original text');
+    const replace = (eventId: string) => ({ 'm.relates_to': { rel_type: 'm.replace', event_id: eventId } });
+    const newContent = (body: string) => ({ msgtype: 'm.text', body: `* ${body}`, 'm.new_content': { msgtype: 'm.text', body } });
+    await send(alice, { ...newContent('other type'), ...replace(original) }, 'org.example.not_a_message');
+    const stateEdit = await api(server.baseUrl, 'PUT', `${room(roomId)}/state/m.room.message/edit-as-state`, { token: alice.token, body: { ...newContent('state'), ...replace(original) } });
+    assert.equal(stateEdit.status, 200);
+    const elsewhere = await createRoom(server, alice);
+    const foreignEdit = await api(server.baseUrl, 'PUT', `${room(elsewhere)}/send/m.room.message/edit-elsewhere`, { token: alice.token, body: { ...newContent('other room'), ...replace(original) } });
+    assert.equal(foreignEdit.status, 200);
+    const unedited = await getEvent(alice, original);
+    assert.equal(unedited.unsigned?.['m.relations']?.['m.replace'], undefined, 'an edit of another type, with a state key or in another room is invalid');
+
+    const edit = await send(alice, { ...newContent('valid'), ...replace(original) });
+    await send(alice, { ...newContent('edit of an edit'), ...replace(edit) });
+    assert.equal((await getEvent(alice, original)).unsigned['m.relations']['m.replace'].event_id, edit);
+    const editEvent = await getEvent(alice, edit);
+    assert.equal(editEvent.unsigned?.['m.relations']?.['m.replace'], undefined, 'a replacement cannot itself be replaced');
+  });
+
   it('reactions are not bundled', async () => {
     const target = await sendText(server, alice, roomId, 'react to me');
     const reaction = await send(bob, { 'm.relates_to': { rel_type: 'm.annotation', event_id: target, key: '👍' } }, 'm.reaction');

@@ -74,7 +74,7 @@ describe(`receipt, relation and directory stores on ${process.env.LATTICE_TEST_D
     await edit('$edit-a', '@alice:test', NOW + 100);
     await edit('$edit-old', '@alice:test', NOW + 50);
     await edit('$edit-bob', '@bob:test', NOW + 500);
-    const latest = await storage.relations.latestEdits([{ eventId: '$m1', sender: '@alice:test' }]);
+    const latest = await storage.relations.latestEdits([{ eventId: '$m1', sender: '@alice:test', type: 'm.room.message', roomId: ROOM }]);
     assert.equal(latest.get('$m1')?.eventId, '$edit-b');
   });
 
