@@ -10,16 +10,11 @@ export interface DiscoveryRouteDeps {
   support: SupportConfig | undefined;
 }
 
-/** Spec versions whose every endpoint this server implements. */
-// NOTE: v1.11 is listed for authenticated media (`/_matrix/client/v1/media/*`), which clients use
-// only when the server names v1.11; other additions of v1.7 to v1.11 may still be missing.
-const SUPPORTED_VERSIONS = ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.11'];
-
 /**
- * Features of spec versions not listed above that work here, under their proposal names, so
- * clients use them: recursive /relations (v1.10) and `m.mentions` in push rules (v1.7).
+ * Spec versions whose client-server changes this server implements. Endpoints that the spec
+ * marks optional may still be missing, and clients detect those through the capabilities API.
  */
-const LATER_VERSION_FEATURES = { 'org.matrix.msc3981': true, 'org.matrix.msc3952_intentional_mentions': true };
+const SUPPORTED_VERSIONS = ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.7', 'v1.8', 'v1.9', 'v1.10', 'v1.11'];
 
 export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryRouteDeps): void {
   /** GET /_matrix/client/versions: the spec versions and unstable features this server supports. */
@@ -27,7 +22,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryRou
     versions: SUPPORTED_VERSIONS,
     // Cross-signing, key backup and the rest of end-to-end encryption work, so Element runs its
     // key-setup screen at first login.
-    unstable_features: { ...LATER_VERSION_FEATURES, 'org.matrix.e2e_cross_signing': true },
+    unstable_features: { 'org.matrix.e2e_cross_signing': true },
   }));
 
   /** GET /.well-known/matrix/client: gives clients the address of the client-server API. */
