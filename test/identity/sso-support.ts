@@ -1,16 +1,19 @@
 // Shared set-up for the SSO tests: a Lattice process wired to one or more Nextcloud emulators, a
 // view of the rows that no API exposes, and a sign-in that stops where the browser would leave
 // for the client app.
+import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NextcloudEmulator, type NewUser } from '../support/nextcloud-emulator.js';
 import { freePort, TestServer } from '../support/server.js';
-import { signInThroughNextcloud, SsoBrowser, type SignInResult } from '../support/sso-browser.js';
+import { signInThroughNextcloud, SsoBrowser, type BrowserResponse, type SignInResult } from '../support/sso-browser.js';
 
 /** Where the client app lives. The scripted browser stops before requesting it, so nothing listens there. */
 export const CLIENT_ORIGIN = 'http://127.0.0.1:9';
 export const CLIENT_URL = `${CLIENT_ORIGIN}/app/`;
 export const CALLBACK_PATH = '/_synapse/client/oidc/callback';
+/** The page that completes the `m.login.sso` stage of user-interactive auth. */
+export const FALLBACK_PATH = '/_matrix/client/v3/auth/m.login.sso/fallback/web';
 
 export interface ProviderSetup {
   id: string;
@@ -182,4 +185,43 @@ export async function signInWithSdk(
   const login = await anonymous.loginRequest({ type: 'm.login.token', token: loginToken });
   anonymous.stopClient();
   return { credentials: { userId: login.user_id, accessToken: login.access_token, deviceId: login.device_id }, finalUrl: new URL(result.finalUrl) };
+}
+
+/** The credentials of a client signed in through SSO. */
+export interface SsoLogin {
+  accessToken: string;
+  deviceId: string;
+  userId: string;
+}
+
+/** Signs `user` in through Nextcloud and exchanges the login token, as a client does. */
+export async function ssoLogin(server: TestServer, user: NewUser): Promise<SsoLogin> {
+  const loginToken = loginTokenOf(await signIn(new SsoBrowser(), server, user));
+  const response = await fetch(`${server.baseUrl}/_matrix/client/v3/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'm.login.token', token: loginToken }),
+  });
+  const body = (await response.json()) as { access_token: string; device_id: string; user_id: string };
+  assert.equal(response.status, 200, JSON.stringify(body));
+  return { accessToken: body.access_token, deviceId: body.device_id, userId: body.user_id };
+}
+
+/**
+ * Opens the fallback page, follows its "Sign in again" link through Nextcloud and Lattice's
+ * callback, and returns the page the browser ends on, with its headers.
+ */
+export async function confirmThroughFallback(server: TestServer, browser: SsoBrowser, session: string, user: NewUser): Promise<BrowserResponse> {
+  const page = await browser.get(`${server.baseUrl}${FALLBACK_PATH}?session=${encodeURIComponent(session)}`);
+  assert.equal(page.status, 200, page.body);
+  const link = /href="([^"]+)"/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+  assert.ok(link, page.body);
+  const start = await browser.get(new URL(link, server.baseUrl));
+  assert.equal(start.status, 302, start.body);
+  const toCallback = await signInThroughNextcloud(browser, String(start.headers.get('location')), { user: user.id, password: user.password }, { stopAtOrigin: server.baseUrl });
+  let response = await browser.get(toCallback.finalUrl);
+  for (let redirects = 0; response.status === 302 && redirects < 5; redirects++) {
+    response = await browser.get(new URL(String(response.headers.get('location')), response.url));
+  }
+  return response;
 }

@@ -5,30 +5,11 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { NextcloudEmulator, type NewUser } from '../support/nextcloud-emulator.js';
 import type { TestServer } from '../support/server.js';
-import { signInThroughNextcloud, SsoBrowser, type BrowserResponse } from '../support/sso-browser.js';
-import { loginTokenOf, signIn, startSsoServer } from '../identity/sso-support.js';
+import { signInThroughNextcloud, SsoBrowser } from '../support/sso-browser.js';
+import { confirmThroughFallback, FALLBACK_PATH as FALLBACK, ssoLogin, startSsoServer, type SsoLogin as Login } from '../identity/sso-support.js';
 
 const FRANK: NewUser = { id: 'frank', password: 'frank-password-1', displayName: 'Frank' };
 const GRACE: NewUser = { id: 'grace', password: 'grace-password-1', displayName: 'Grace' };
-const FALLBACK = '/_matrix/client/v3/auth/m.login.sso/fallback/web';
-
-interface Login {
-  accessToken: string;
-  deviceId: string;
-  userId: string;
-}
-
-async function ssoLogin(server: TestServer, user: NewUser): Promise<Login> {
-  const loginToken = loginTokenOf(await signIn(new SsoBrowser(), server, user));
-  const response = await fetch(`${server.baseUrl}/_matrix/client/v3/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'm.login.token', token: loginToken }),
-  });
-  const body = (await response.json()) as { access_token: string; device_id: string; user_id: string };
-  assert.equal(response.status, 200, JSON.stringify(body));
-  return { accessToken: body.access_token, deviceId: body.device_id, userId: body.user_id };
-}
 
 async function deleteDevice(server: TestServer, login: Login, deviceId: string, auth?: Record<string, unknown>): Promise<{ status: number; body: Record<string, any> }> {
   const response = await fetch(`${server.baseUrl}/_matrix/client/v3/devices/${encodeURIComponent(deviceId)}`, {
@@ -37,25 +18,6 @@ async function deleteDevice(server: TestServer, login: Login, deviceId: string, 
     body: JSON.stringify(auth === undefined ? {} : { auth }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
-
-/**
- * Opens the fallback page, follows its "Sign in again" link through Nextcloud and Lattice's
- * callback, and returns the page the browser ends on, with its headers.
- */
-async function confirmThroughFallback(server: TestServer, browser: SsoBrowser, session: string, user: NewUser): Promise<BrowserResponse> {
-  const page = await browser.get(`${server.baseUrl}${FALLBACK}?session=${encodeURIComponent(session)}`);
-  assert.equal(page.status, 200, page.body);
-  const link = /href="([^"]+)"/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
-  assert.ok(link, page.body);
-  const start = await browser.get(new URL(link, server.baseUrl));
-  assert.equal(start.status, 302, start.body);
-  const toCallback = await signInThroughNextcloud(browser, String(start.headers.get('location')), { user: user.id, password: user.password }, { stopAtOrigin: server.baseUrl });
-  let response = await browser.get(toCallback.finalUrl);
-  for (let redirects = 0; response.status === 302 && redirects < 5; redirects++) {
-    response = await browser.get(new URL(String(response.headers.get('location')), response.url));
-  }
-  return response;
 }
 
 describe('SSO user-interactive auth', () => {
