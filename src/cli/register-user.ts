@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { AccountService } from '../identity/accounts.js';
+import { passwordPolicyViolation } from '../identity/password-policy.js';
 import { createLogger } from '../logging.js';
 import { migrateToLatest, openDatabase } from '../storage/database.js';
 import { openStorage, verifyServerName } from '../storage/index.js';
@@ -21,8 +22,9 @@ export async function runRegisterUser(configPath: string, localpart: string | un
   const config = loadConfigOrExit(configPath);
   if (!config) return 1;
   const password = await readPassword(options);
-  if (password.length < 8) {
-    process.stderr.write('The password must be at least 8 characters long (give it with --password, --password-file, on standard input or at the prompt).\n');
+  const violation = passwordPolicyViolation(password);
+  if (violation !== undefined) {
+    process.stderr.write(`${violation} Give it with --password, --password-file, on standard input or at the prompt.\n`);
     return 1;
   }
 
