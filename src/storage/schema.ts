@@ -25,6 +25,7 @@ export interface DatabaseSchema {
   user_threepids: UserThreepidsTable;
   user_directory_state: UserDirectoryStateTable;
   content_reports: ContentReportsTable;
+  openid_tokens: { token_hash: string; user_id: string; expires_ts: number };
 }
 
 export interface UsersTable {
