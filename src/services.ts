@@ -5,6 +5,7 @@ import type { SigningKey } from './core/signing-key.js';
 import { createE2eeServices, type E2eeServices } from './e2ee/index.js';
 import { createEphemeralServices, type EphemeralServices } from './ephemeral/index.js';
 import { AccountService } from './identity/accounts.js';
+import { createAccountManagement, type AccountManagement } from './identity/account-management.js';
 import { verifyPassword } from './identity/secrets.js';
 import { SsoService } from './identity/sso/service.js';
 import type { Logger } from './logging.js';
@@ -45,6 +46,8 @@ export interface ServiceContext {
 export interface Services {
   admin: AdminServices;
   accounts: AccountService;
+  /** The user's own account: password change. */
+  accountManagement: AccountManagement;
   e2ee: E2eeServices;
   sso: SsoService;
   profiles: ProfileService;
@@ -124,6 +127,14 @@ export function createServices(context: ServiceContext): Services {
     logger: logger.child({ component: 'sync' }),
   });
   const admin = createAdminServices({ config, storage, accounts, profiles, rooms, logger: logger.child({ component: 'admin' }) });
+  const accountManagement = createAccountManagement({
+    storage,
+    serverName: config.server_name,
+    passwordsEnabled: config.password_config.enabled,
+    uia: e2ee.uia,
+    deleteDevice: (userId, deviceId) => accounts.deleteDevice(userId, deviceId),
+    logger: logger.child({ component: 'account' }),
+  });
   const media = createMediaService(config, storage.db, logger.child({ component: 'media' }));
   const nextcloud = createNextcloudServices({
     config,
@@ -152,7 +163,7 @@ export function createServices(context: ServiceContext): Services {
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
   const directory = createDirectoryServices(storage, { searchAllUsers: config.user_directory.search_all_users });
-  return { admin, accounts, e2ee, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
+  return { admin, accounts, accountManagement, e2ee, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
     nextcloud,
     directory,

@@ -43,6 +43,7 @@ import { registerSpaceHierarchyRoutes } from './space-hierarchy.js';
 import { registerTimestampToEventRoutes } from './timestamp-to-event.js';
 import { registerReportRoutes } from './reports.js';
 import { registerRefreshRoutes } from './refresh.js';
+import { registerAccountPasswordRoutes } from './account-password.js';
 
 export interface ApiContext {
   config: LatticeConfig;
@@ -69,7 +70,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerSsoRoutes(app, { sso: services.sso, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerUiaFallbackRoutes(app, { stage: services.e2ee.uia, loginTokens: storage.devices, publicBaseurl: config.public_baseurl, frameAncestors: config.sso.frame_ancestors ?? [] });
   registerRegistrationRoutes(app, { ssoEnabled: config.sso.providers.length > 0 });
-  registerCapabilityRoutes(app);
+  registerCapabilityRoutes(app, { passwordChangesEnabled: config.password_config.enabled });
   registerProfileRoutes(app, { profiles: services.profiles });
   registerPushRuleRoutes(app, { pushRules: services.pushRules });
   registerAccountDataRoutes(app, { accountData: storage.accountData, notifyUser: (userId, position) => services.notifier.notifyUser(userId, position) });
@@ -103,6 +104,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerTimestampToEventRoutes(app, { eventByTimestamp: services.eventByTimestamp });
   registerReportRoutes(app, { reports: services.reports });
   registerRefreshRoutes(app);
+  registerAccountPasswordRoutes(app, { passwords: services.accountManagement.passwords });
   registerHealthRoutes(app);
   registerAdminRoutes(app, { admin: services.admin, serverName: config.server_name, serverVersion: serverVersion() });
 }
