@@ -46,7 +46,7 @@ export interface ServiceContext {
 export interface Services {
   admin: AdminServices;
   accounts: AccountService;
-  /** The user's own account: password change. */
+  /** The user's own account: password change and OpenID tokens. */
   accountManagement: AccountManagement;
   e2ee: E2eeServices;
   sso: SsoService;

@@ -1,14 +1,19 @@
 import type { Logger } from '../logging.js';
 import type { Storage } from '../storage/index.js';
+import { OpenIdTokenService } from './openid-tokens.js';
 import { PasswordChangeService, type PasswordChangeAuth } from './password-change.js';
 
-/** Services for a user's own account; deactivation lives in account-deactivation.ts. */
+/**
+ * Services for a user's own account: password change, and OpenID tokens that prove the user id
+ * to integrations. Deactivation lives in account-deactivation.ts.
+ */
 export interface AccountManagement {
   passwords: PasswordChangeService;
+  openid: OpenIdTokenService;
 }
 
 export interface AccountManagementDeps {
-  storage: Pick<Storage, 'users' | 'devices'>;
+  storage: Pick<Storage, 'users' | 'devices' | 'openidTokens'>;
   serverName: string;
   /** `password_config.enabled`. */
   passwordsEnabled: boolean;
@@ -29,5 +34,6 @@ export function createAccountManagement(deps: AccountManagementDeps): AccountMan
       uia: deps.uia,
       logger,
     }),
+    openid: new OpenIdTokenService({ store: storage.openidTokens, users: storage.users, serverName: deps.serverName, logger }),
   };
 }

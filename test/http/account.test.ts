@@ -1,4 +1,5 @@
-// Account self-service over HTTP for local password accounts: password change and deactivation.
+// Account self-service over HTTP for local password accounts: password change, deactivation, and
+// OpenID tokens for integrations.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, passwordLogin } from '../support/client.js';
@@ -185,6 +186,51 @@ describe('account self-service', () => {
     assert.equal(response.status, 400);
     assert.equal(response.body.errcode, 'M_BAD_JSON');
     assert.equal(await whoami(user.token), 200);
+  });
+
+  it('OpenID token names its user', async () => {
+    const yara = await createUser(server, 'yara');
+    const issued = await call('POST', `/user/${encodeURIComponent(yara.userId)}/openid/request_token`, yara.token, {});
+    assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    assert.equal(issued.body.token_type, 'Bearer');
+    assert.equal(issued.body.matrix_server_name, server.serverName);
+    assert.equal(issued.body.expires_in, 3600);
+    assert.equal(typeof issued.body.access_token, 'string');
+    assert.ok(issued.body.access_token.length >= 32);
+
+    const info = await api<Json>(server.baseUrl, 'GET', `/_matrix/federation/v1/openid/userinfo?access_token=${encodeURIComponent(issued.body.access_token)}`);
+    assert.equal(info.status, 200);
+    assert.deepEqual(info.body, { sub: yara.userId });
+
+    // An OpenID token is not an access token for the client API.
+    assert.equal(await whoami(issued.body.access_token), 401);
+  });
+
+  it('OpenID token only for oneself', async () => {
+    const zack = await createUser(server, 'zack');
+    const response = await rejected('POST', `/user/${encodeURIComponent(admin.userId)}/openid/request_token`, zack.token, {});
+    assert.equal(response.status, 403);
+    assert.equal(response.body.errcode, 'M_FORBIDDEN');
+  });
+
+  it('OpenID userinfo rejects unknown tokens', async () => {
+    const unknown = await api<Json>(server.baseUrl, 'GET', '/_matrix/federation/v1/openid/userinfo?access_token=not-a-token');
+    assert.equal(unknown.status, 401);
+    assert.equal(unknown.body.errcode, 'M_UNKNOWN_TOKEN');
+    const missing = await api<Json>(server.baseUrl, 'GET', '/_matrix/federation/v1/openid/userinfo');
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.errcode, 'M_MISSING_PARAM');
+  });
+
+  it('OpenID token dies with its account', async () => {
+    const owen = await createUser(server, 'owen');
+    const token = (await call('POST', `/user/${encodeURIComponent(owen.userId)}/openid/request_token`, owen.token, {})).body.access_token as string;
+    const session = (await call('POST', '/account/deactivate', owen.token, {})).body.session as string;
+    assert.equal((await call('POST', '/account/deactivate', owen.token, { auth: passwordAuth(owen, 'owen-password', session) })).status, 200);
+
+    const info = await api<Json>(server.baseUrl, 'GET', `/_matrix/federation/v1/openid/userinfo?access_token=${encodeURIComponent(token)}`);
+    assert.equal(info.status, 401);
+    assert.equal(info.body.errcode, 'M_UNKNOWN_TOKEN');
   });
 
   it('responses match the spec', async (t) => {

@@ -44,6 +44,7 @@ import { registerTimestampToEventRoutes } from './timestamp-to-event.js';
 import { registerReportRoutes } from './reports.js';
 import { registerRefreshRoutes } from './refresh.js';
 import { registerAccountPasswordRoutes } from './account-password.js';
+import { registerOpenIdRoutes } from './openid.js';
 
 export interface ApiContext {
   config: LatticeConfig;
@@ -105,6 +106,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerReportRoutes(app, { reports: services.reports });
   registerRefreshRoutes(app);
   registerAccountPasswordRoutes(app, { passwords: services.accountManagement.passwords });
+  registerOpenIdRoutes(app, { openid: services.accountManagement.openid });
   registerHealthRoutes(app);
   registerAdminRoutes(app, { admin: services.admin, serverName: config.server_name, serverVersion: serverVersion() });
 }
