@@ -184,7 +184,7 @@ describe('account self-service', () => {
     const user = await createUser(server, 'xena');
     const response = await rejected('POST', '/account/deactivate', user.token, { erase: 'yes' });
     assert.equal(response.status, 400);
-    assert.equal(response.body.errcode, 'M_BAD_JSON');
+    assert.equal(response.body.errcode, 'M_INVALID_PARAM');
     assert.equal(await whoami(user.token), 200);
   });
 
