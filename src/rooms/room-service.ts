@@ -129,9 +129,10 @@ export class RoomService {
   async send(
     session: { userId: string; deviceId: string }, roomId: string, type: string, content: Record<string, unknown>, txnId: string,
   ): Promise<string> {
-    await this.requireJoined(session.userId, roomId);
+    // The writer checks the room and the membership from the state it caches for writing.
     const result = await this.deps.writer.append(roomId, { type, sender: session.userId, content }, {
       transaction: { userId: session.userId, deviceId: session.deviceId, txnId },
+      requireJoinedSender: true,
     });
     return result.eventId;
   }
@@ -167,6 +168,11 @@ export class RoomService {
         this.deps.logger.warn({ err: error, userId, roomId: room.roomId }, 'could not update the member event with the new profile');
       }
     }
+  }
+
+  /** Drops what the room writer keeps about a room whose data was deleted from the store. */
+  forgetRoom(roomId: string): void {
+    this.deps.writer.forgetRoom(roomId);
   }
 
   async requireJoined(userId: string, roomId: string): Promise<void> {
