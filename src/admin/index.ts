@@ -56,7 +56,11 @@ export function createAdminServices(deps: AdminServiceDeps): AdminServices {
     storage: {
       listRooms: (query) => roomStore.listRooms(query),
       getRoom: (roomId) => roomStore.getRoom(roomId),
-      purgeRoom: (roomId) => roomStore.purgeRoom(roomId),
+      purgeRoom: async (roomId) => {
+        const purged = await roomStore.purgeRoom(roomId);
+        deps.rooms.forgetRoom(roomId);
+        return purged;
+      },
       members: (roomId, memberships) => storage.events.getMembers(roomId, memberships),
       aliases: (roomId) => storage.aliases.listForRoom(roomId),
     },

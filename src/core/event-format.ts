@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { encodeBase64, encodeUrlSafeBase64 } from './base64.js';
 import { canonicalJson } from './canonical-json.js';
-import { signJson, type Signatures } from './json-signing.js';
+import { signJson, signedBytes, type Signatures } from './json-signing.js';
 import { redactEvent } from './redaction.js';
 import { getRoomVersion, type RoomVersion } from './room-versions.js';
-import type { SigningKey } from './signing-key.js';
+import { signBytes, type SigningKey } from './signing-key.js';
 
 export { redactEvent } from './redaction.js';
 
@@ -45,6 +45,10 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
+function sha256Bytes(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes).digest();
+}
+
 /**
  * Computes the content hash: SHA-256 of the canonical JSON of the full event without `unsigned`,
  * `signatures` and `hashes`, as unpadded Base64. It covers the content that redaction removes.
@@ -77,7 +81,10 @@ export function computeEventId(event: object, version: RoomVersion): string {
     }
     return eventId;
   }
-  const hash = computeReferenceHash(event, version);
+  return eventIdFromReferenceHash(computeReferenceHash(event, version), version);
+}
+
+function eventIdFromReferenceHash(hash: Buffer, version: RoomVersion): string {
   return `$${version.eventIdFormat === 'v3' ? encodeBase64(hash) : encodeUrlSafeBase64(hash)}`;
 }
 
@@ -103,8 +110,12 @@ export function finalizeEvent(event: UnsignedPdu, serverName: string, key: Signi
   }
   const { hashes: _hashes, signatures: _signatures, ...rest } = event as UnsignedPdu & Partial<Pick<Pdu, 'hashes' | 'signatures'>>;
   const hashed: Pdu = { ...rest, hashes: { sha256: computeContentHash(rest) }, signatures: {} };
-  const signed = signEvent(hashed, serverName, key, version);
-  return { event: signed, eventId: computeEventId(signed, version) };
+
+  // The signature (see signEvent) and the reference hash (see computeReferenceHash) both cover the
+  // canonical JSON of the redacted event without `signatures` and `unsigned`, so it is encoded once.
+  const redactedBytes = signedBytes(redactEvent(hashed, version));
+  const signed: Pdu = { ...hashed, signatures: { [serverName]: { [key.keyId]: signBytes(key, redactedBytes) } } };
+  return { event: signed, eventId: eventIdFromReferenceHash(sha256Bytes(redactedBytes), version) };
 }
 
 /**

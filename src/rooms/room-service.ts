@@ -131,10 +131,13 @@ export class RoomService {
   async send(
     session: { userId: string; deviceId: string }, roomId: string, type: string, content: Record<string, unknown>, txnId: string,
   ): Promise<string> {
-    await this.requireJoined(session.userId, roomId);
+    // The writer checks the room and the membership from the state it caches for writing. The
+    // duplicate-annotation check reads relations, so for annotations the membership comes first.
+    if (isAnnotation(content)) await this.requireJoined(session.userId, roomId);
     await rejectDuplicateAnnotation(this.deps.annotations, { userId: session.userId, deviceId: session.deviceId, txnId, type, content });
     const result = await this.deps.writer.append(roomId, { type, sender: session.userId, content }, {
       transaction: { userId: session.userId, deviceId: session.deviceId, txnId },
+      requireJoinedSender: true,
     });
     return result.eventId;
   }
@@ -170,6 +173,11 @@ export class RoomService {
         this.deps.logger.warn({ err: error, userId, roomId: room.roomId }, 'could not update the member event with the new profile');
       }
     }
+  }
+
+  /** Drops what the room writer keeps about a room whose data was deleted from the store. */
+  forgetRoom(roomId: string): void {
+    this.deps.writer.forgetRoom(roomId);
   }
 
   async requireJoined(userId: string, roomId: string): Promise<void> {
@@ -228,4 +236,9 @@ export class RoomService {
 
 function randomOpaqueId(): string {
   return randomBytes(14).toString('base64url').replace(/[-_]/g, 'x').slice(0, 18);
+}
+
+function isAnnotation(content: Record<string, unknown>): boolean {
+  const relation = content['m.relates_to'];
+  return typeof relation === 'object' && relation !== null && (relation as { rel_type?: unknown }).rel_type === 'm.annotation';
 }

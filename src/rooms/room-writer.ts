@@ -4,9 +4,10 @@ import {
 } from '../core/index.js';
 import { MatrixError } from '../core/errors.js';
 import type { Logger } from '../logging.js';
-import { ConcurrentWriteError, type EventStore, type StoredEvent } from '../storage/events.js';
+import { ConcurrentWriteError, type EventStore, type PersistEventInput, type StoredEvent } from '../storage/events.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { EventNotifier } from './notifier.js';
+import { RoomStateCache, type CachedRoom } from './room-state-cache.js';
 
 /** An event a caller requests for a room; the writer fills in the graph fields and signs it. */
 export interface EventTemplate {
@@ -20,6 +21,8 @@ export interface EventTemplate {
 
 export interface AppendOptions {
   transaction?: { userId: string; deviceId: string; txnId: string };
+  /** Rejects the event with M_FORBIDDEN, before the transaction id is looked up, unless the sender is joined. */
+  requireJoinedSender?: boolean;
 }
 
 export interface AppendResult {
@@ -43,12 +46,23 @@ const MAX_CONCURRENT_WRITE_ATTEMPTS = 20;
 // Events a server accepts are at most 65,536 bytes as canonical JSON, per the spec's size limits.
 const MAX_EVENT_BYTES = 65_536;
 
+// State events kept by the room cache over all rooms. A message needs three or four per room (the
+// create event, power levels, the sender's membership), so this covers a few thousand busy rooms
+// at a few kilobytes per event.
+const MAX_CACHED_STATE_EVENTS = 10_000;
+
 /**
  * The only writer of room events: builds each event in the room version's format, checks it
  * against the room's current state with the version's auth rules, persists it and wakes /sync.
+ *
+ * The state it reads comes from a per-room cache that only this class updates, after each commit.
+ * Another process on the same PostgreSQL database can make the cache stale. That is still safe:
+ * an event built on stale state names stale prev_events, so persisting it fails with
+ * ConcurrentWriteError, and a rejection by the auth rules is checked again on fresh state.
  */
 export class RoomWriter {
   private readonly roomLocks = new KeyedMutex();
+  private readonly cache = new RoomStateCache(MAX_CACHED_STATE_EVENTS);
   private readonly now: () => number;
 
   constructor(private readonly deps: RoomWriterDeps) {
@@ -77,18 +91,29 @@ export class RoomWriter {
     return roomId;
   }
 
-  /** Appends an event to an existing room; throws M_FORBIDDEN when the auth rules reject it. */
+  /**
+   * Appends an event to an existing room; throws M_NOT_FOUND for an unknown room and M_FORBIDDEN
+   * when the auth rules reject the event.
+   */
   async append(roomId: string, template: EventTemplate, options: AppendOptions = {}): Promise<AppendResult> {
     return this.roomLocks.run(roomId, async () => {
       for (let attempt = 1; ; attempt += 1) {
-        if (options.transaction) {
-          const { userId, deviceId, txnId } = options.transaction;
-          const earlier = await this.deps.events.findTransaction(userId, deviceId, txnId);
-          if (earlier) return { eventId: earlier, position: -1 };
-        }
+        const cached = this.cache.get(roomId);
         try {
-          return await this.buildAndPersist(roomId, template, options);
+          const room = cached ?? await this.loadRoom(roomId);
+          if (options.requireJoinedSender) await this.requireJoined(room, template.sender);
+          if (options.transaction) {
+            const { userId, deviceId, txnId } = options.transaction;
+            const earlier = await this.deps.events.findTransaction(userId, deviceId, txnId);
+            if (earlier) return { eventId: earlier, position: -1 };
+          }
+          return await this.buildAndPersist(room, template, options);
         } catch (error) {
+          // The cached state may have caused the failure, or the commit's outcome is unknown. So the
+          // next attempt or send reads the room from the store again.
+          this.cache.delete(roomId);
+          // Another process may have changed the state that rejected the event; check it again on fresh state.
+          if (cached && error instanceof MatrixError && error.errcode === 'M_FORBIDDEN') continue;
           // Another process wrote to the room (or stored this transaction id) after this event was
           // built; building again picks up the new extremities and depth, or the earlier event id.
           if (!(error instanceof ConcurrentWriteError) || attempt >= MAX_CONCURRENT_WRITE_ATTEMPTS) throw error;
@@ -98,17 +123,48 @@ export class RoomWriter {
     });
   }
 
-  private async buildAndPersist(roomId: string, template: EventTemplate, options: AppendOptions): Promise<AppendResult> {
-    const room = await this.deps.events.getRoom(roomId);
-    if (!room) throw new MatrixError('M_NOT_FOUND', `Room ${roomId} is not known to this server.`);
-    const version = requireVersion(room.roomVersion);
+  /** Drops what the writer keeps about the room, for callers that delete its data from the store. */
+  forgetRoom(roomId: string): void {
+    this.cache.delete(roomId);
+  }
+
+  private async loadRoom(roomId: string): Promise<CachedRoom> {
+    const record = await this.deps.events.getRoom(roomId);
+    if (!record) throw new MatrixError('M_NOT_FOUND', `Room ${roomId} is not known to this server.`);
+    const version = requireVersion(record.roomVersion);
     const createEvent = await this.deps.events.getCurrentStateEvent(roomId, 'm.room.create', '');
     if (!createEvent) throw new Error(`Room ${roomId} has no create event`);
+    const extremities = await this.deps.events.getForwardExtremities(roomId);
 
+    const room: CachedRoom = {
+      roomId, version, createEvent, extremities, state: new Map([[stateKey('m.room.create', ''), createEvent]]),
+    };
+    this.cache.add(room);
+    return room;
+  }
+
+  private async requireJoined(room: CachedRoom, userId: string): Promise<void> {
+    const member = await this.currentState(room, 'm.room.member', userId);
+    const membership = (member?.json.content as { membership?: unknown } | undefined)?.membership;
+    if (membership !== 'join') throw new MatrixError('M_FORBIDDEN', `${userId} is not joined to room ${room.roomId}.`);
+  }
+
+  private async currentState(room: CachedRoom, type: string, key: string): Promise<StoredEvent | undefined> {
+    const cacheKey = stateKey(type, key);
+    const cached = room.state.get(cacheKey);
+    if (cached !== undefined) return cached ?? undefined;
+
+    const stored = await this.deps.events.getCurrentStateEvent(room.roomId, type, key);
+    this.cache.setState(room, cacheKey, stored ?? null);
+    return stored;
+  }
+
+  private async buildAndPersist(room: CachedRoom, template: EventTemplate, options: AppendOptions): Promise<AppendResult> {
+    const { roomId, version, createEvent } = room;
     const content = { ...template.content };
     const partial = { type: template.type, sender: template.sender, content, ...(template.stateKey !== undefined ? { state_key: template.stateKey } : {}) };
-    const authState = await this.loadAuthState(roomId, partial, version);
-    const extremities = await this.deps.events.getForwardExtremities(roomId);
+    const authState = await this.loadAuthState(room, partial);
+    const extremities = room.extremities;
     const depth = Math.max(0, ...extremities.map((e) => e.depth)) + 1;
 
     const unsignedPdu: UnsignedPdu = {
@@ -128,22 +184,42 @@ export class RoomWriter {
     checkSize(event);
     this.authorize(event, authState, version, createEvent);
 
-    const json = withPrevContent(event, template.stateKey !== undefined ? await this.previousState(roomId, template) : undefined);
-    const position = await this.deps.events.persist({
+    const previous = template.stateKey !== undefined ? await this.currentState(room, template.type, template.stateKey) : undefined;
+    const json = withPrevContent(event, previous);
+    const persisted = {
       eventId, roomId, type: event.type, stateKey: template.stateKey ?? null, sender: event.sender, depth,
       originServerTs: event.origin_server_ts, json, prevEventIds: unsignedPdu.prev_events,
       transaction: options.transaction, redacts: template.redacts, relation: relationOf(content),
-    }, this.now());
+    };
+    const position = await this.deps.events.persist(persisted, this.now());
+    this.recordCommitted(room, persisted, position);
 
     this.deps.notifier.notifyRoomEvent(roomId, position, template.type === 'm.room.member' ? template.stateKey : undefined);
     return { eventId, position };
   }
 
+  /** Brings the cached room up to the event just committed, the room's only forward extremity now. */
+  private recordCommitted(room: CachedRoom, input: PersistEventInput, position: number): void {
+    // A redaction changes stored rows of an earlier event, which may be cached. Reading the room
+    // again is simpler than finding the cached event it hit.
+    if (input.redacts !== undefined) {
+      this.cache.delete(room.roomId);
+      return;
+    }
+
+    room.extremities = [{ eventId: input.eventId, depth: input.depth }];
+    if (input.stateKey === null) return;
+    this.cache.setState(room, stateKey(input.type, input.stateKey), {
+      streamOrdering: position, eventId: input.eventId, roomId: input.roomId, type: input.type, stateKey: input.stateKey,
+      sender: input.sender, depth: input.depth, originServerTs: input.originServerTs, json: input.json, redactedBy: null,
+    });
+  }
+
   /** Loads the current state events that the auth rules read for this event. */
-  private async loadAuthState(roomId: string, partial: AuthEvent, version: RoomVersion): Promise<Map<string, AuthEvent & { eventId: string }>> {
+  private async loadAuthState(room: CachedRoom, partial: AuthEvent): Promise<Map<string, AuthEvent & { eventId: string }>> {
     const state = new Map<string, AuthEvent & { eventId: string }>();
-    for (const [type, key] of authEventKeys(partial as Parameters<typeof authEventKeys>[0], version)) {
-      const stored = await this.deps.events.getCurrentStateEvent(roomId, type, key);
+    for (const [type, key] of authEventKeys(partial as Parameters<typeof authEventKeys>[0], room.version)) {
+      const stored = await this.currentState(room, type, key);
       if (stored) state.set(stateKey(type, key), { ...(stored.json as unknown as AuthEvent), eventId: stored.eventId });
     }
     return state;
@@ -157,10 +233,6 @@ export class RoomWriter {
       this.deps.logger.debug({ roomId: event.room_id, sender: event.sender, type: event.type, reason: result.reason }, 'event rejected by auth rules');
       throw new MatrixError('M_FORBIDDEN', `Not allowed: ${result.reason}`);
     }
-  }
-
-  private async previousState(roomId: string, template: EventTemplate): Promise<StoredEvent | undefined> {
-    return this.deps.events.getCurrentStateEvent(roomId, template.type, template.stateKey ?? '');
   }
 }
 

@@ -85,7 +85,6 @@ export class EventStore {
       // The room lock comes before the stream counter's row lock in every transaction that takes
       // both, so two writers can never wait on each other in a cycle.
       await dialect.lockRoom(trx, input.roomId);
-      await requireExtremities(trx, input);
       if (input.newRoom) {
         await trx.insertInto('rooms').values({
           room_id: input.roomId, room_version: input.newRoom.roomVersion, creator: input.newRoom.creator, is_public: 0, created_ts: now,
@@ -291,14 +290,6 @@ export class EventStore {
   }
 }
 
-/** Throws ConcurrentWriteError unless the room's forward extremities are exactly the event's prev_events. */
-async function requireExtremities(trx: Transaction<DatabaseSchema>, input: PersistEventInput): Promise<void> {
-  const rows = await trx.selectFrom('room_forward_extremities').select('event_id').where('room_id', '=', input.roomId).execute();
-  const current = new Set(rows.map((row) => row.event_id));
-  const same = current.size === input.prevEventIds.length && input.prevEventIds.every((id) => current.has(id));
-  if (!same) throw new ConcurrentWriteError(input.roomId, 'room changed');
-}
-
 async function insertTransactionId(
   trx: Transaction<DatabaseSchema>, dialect: StorageDialect, input: PersistEventInput,
   transaction: NonNullable<PersistEventInput['transaction']>, now: number,
@@ -315,11 +306,17 @@ async function insertTransactionId(
   }
 }
 
+/**
+ * Makes the event the room's only forward extremity. Throws ConcurrentWriteError unless the
+ * extremities it replaces were exactly the event's prev_events. The caller's transaction then
+ * rolls the deletion back.
+ */
 async function replaceForwardExtremities(trx: Transaction<DatabaseSchema>, input: PersistEventInput): Promise<void> {
-  if (input.prevEventIds.length > 0) {
-    await trx.deleteFrom('room_forward_extremities')
-      .where('room_id', '=', input.roomId).where('event_id', 'in', input.prevEventIds).execute();
-  }
+  const replaced = await trx.deleteFrom('room_forward_extremities').where('room_id', '=', input.roomId).returning('event_id').execute();
+  const current = new Set(replaced.map((row) => row.event_id));
+  const same = current.size === input.prevEventIds.length && input.prevEventIds.every((id) => current.has(id));
+  if (!same) throw new ConcurrentWriteError(input.roomId, 'room changed');
+
   await trx.insertInto('room_forward_extremities')
     .values({ room_id: input.roomId, event_id: input.eventId, depth: input.depth })
     .execute();

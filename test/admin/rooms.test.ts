@@ -91,6 +91,11 @@ describe('admin API: rooms', () => {
     assert.equal(alias.status, 404);
     const messages = await api(server.baseUrl, 'GET', `${room(namedRoom)}/messages?dir=b`, { token: alice.token });
     assert.notEqual(messages.status, 200);
+    const sent = await api<{ errcode: string }>(server.baseUrl, 'PUT', `${room(namedRoom)}/send/m.room.message/after-purge`, {
+      token: alice.token, body: { msgtype: 'm.text', body: 'after the purge' },
+    });
+    assert.equal(sent.status, 404);
+    assert.equal(sent.body.errcode, 'M_NOT_FOUND');
     const list = await asAdmin<{ total_rooms: number }>('GET', '/_synapse/admin/v1/rooms');
     assert.equal(list.body.total_rooms, 1);
     await waitForLogLine(server, '"action":"delete_room"', `"target":"${namedRoom}"`);

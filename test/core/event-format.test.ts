@@ -132,6 +132,15 @@ describe('finalizeEvent', () => {
     assert.equal(verifyJsonSignature(redacted, 'example.org', KEY.keyId, KEY.publicKey), true);
   });
 
+  it('id and signature in every version', () => {
+    for (const id of ['3', '4', '5', '6', '7', '8', '9', '10', '11']) {
+      const { event, eventId } = finalizeEvent(message(), 'example.org', KEY, version(id));
+      assert.equal(eventId, computeEventId(event, version(id)), `event id in room version ${id}`);
+      const redacted = redactEvent(event, version(id));
+      assert.equal(verifyJsonSignature(redacted, 'example.org', KEY.keyId, KEY.publicKey), true, `signature in room version ${id}`);
+    }
+  });
+
   it('signs the redacted form only', () => {
     const { event } = finalizeEvent(message(), 'example.org', KEY, version('11'));
     assert.equal(verifyJsonSignature(event, 'example.org', KEY.keyId, KEY.publicKey), false);

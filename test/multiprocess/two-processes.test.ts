@@ -1,6 +1,7 @@
 // Two Lattice processes on one PostgreSQL database behave as one server: a long-poll on one wakes
 // for an event stored by the other, a logout on one ends the token on both, a transaction id sent
-// to both gives one event, and concurrent sends through both keep the room's graph linear.
+// to both gives one event, concurrent sends through both keep the room's graph linear, and a
+// membership change stored by one process decides what the other accepts.
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -103,5 +104,29 @@ describe('two processes on one database', { skip, timeout: 120_000 }, () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  test('membership change seen by other process', async () => {
+    const carol = await createUser(first, 'carol');
+    const join = (server: TestServer) => api(server.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { token: carol.token, body: {} });
+    const send = (server: TestServer, body: string) => api(server.baseUrl, 'PUT', `${room(roomId)}/send/m.room.message/carol-${body}`, {
+      token: carol.token, body: { msgtype: 'm.text', body },
+    });
+    assert.equal((await join(first)).status, 200);
+    // The first process has now written for carol and caches her membership as joined.
+    assert.equal((await send(first, 'joined')).status, 200);
+
+    const leave = (server: TestServer) => api(server.baseUrl, 'POST', `${room(roomId)}/leave`, { token: carol.token, body: {} });
+    assert.equal((await leave(second)).status, 200);
+    const afterLeave = await send(first, 'after-leave');
+    assert.equal(afterLeave.status, 403, JSON.stringify(afterLeave.body));
+
+    // The first process writes carol's leave, so it caches her as not joined. A join stored by the
+    // second must still let her send through the first.
+    assert.equal((await join(first)).status, 200);
+    assert.equal((await leave(first)).status, 200);
+    assert.equal((await join(second)).status, 200);
+    const afterRejoin = await send(first, 'after-rejoin');
+    assert.equal(afterRejoin.status, 200, JSON.stringify(afterRejoin.body));
   });
 });

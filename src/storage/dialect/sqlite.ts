@@ -4,6 +4,11 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { SqliteDatabaseConfig } from '../../config/schema.js';
 import { registerDialect, sqliteFeatures } from './index.js';
+import { withStatementCache } from './statement-cache.js';
+
+// Distinct SQL texts kept prepared. The server's fixed queries number a few hundred; the rest of
+// the room is for `in (...)` lists of varying length.
+const MAX_CACHED_STATEMENTS = 1000;
 
 /** Opens the SQLite file named by the config, creating the file and its folder when absent. */
 export function openSqlite<Schema>(config: SqliteDatabaseConfig): Kysely<Schema> {
@@ -20,7 +25,7 @@ export function openSqlite<Schema>(config: SqliteDatabaseConfig): Kysely<Schema>
   sqlite.pragma('foreign_keys = ON');
   // Another process (a CLI command) may hold the write lock briefly; wait rather than fail.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, MAX_CACHED_STATEMENTS) }) });
   registerDialect(db, sqliteFeatures);
   return db;
 }
