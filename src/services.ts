@@ -114,13 +114,14 @@ export function createServices(context: ServiceContext): Services {
     storage, notifier, requireJoined: (userId, roomId) => rooms.requireJoined(userId, roomId), presenceEnabled: config.presence.enabled,
     logger: logger.child({ component: 'ephemeral' }),
   });
-  const unread = new UnreadCounter({ events: storage.events, relations: storage.relations, receipts: storage.receipts, pushRules });
+  const unread = new UnreadCounter({ events: storage.events, reads: storage.syncReads, relations: storage.relations, receipts: storage.receipts, pushRules });
   const sync = new SyncService({
     db: storage.db,
     pushRules,
     events: storage.events,
+    reads: storage.syncReads,
     accountData: storage.accountData,
-    rooms: new RoomSyncBuilder(storage.events, storage.accountData, formatter, unread, ephemeral.roomEphemeral),
+    rooms: new RoomSyncBuilder(storage.events, storage.syncReads, formatter, unread, ephemeral.roomEphemeral),
     notifier,
     e2ee: e2ee.sync,
     presence: ephemeral.presence,

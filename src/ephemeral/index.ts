@@ -67,11 +67,7 @@ function createPresenceService(deps: EphemeralDeps): PresenceService {
       notifier.notifyUser(userId, position);
     },
     async usersSharingRooms(userId) {
-      const users = new Set([userId]);
-      for (const roomId of await joinedRooms(userId)) {
-        for (const member of await storage.events.getMembers(roomId, ['join'])) users.add(member.userId);
-      }
-      return users;
+      return new Set([userId, ...await storage.syncReads.usersSharingJoinedRooms(userId)]);
     },
   });
 }

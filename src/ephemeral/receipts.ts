@@ -81,6 +81,18 @@ export class ReceiptService {
     return { type: 'm.receipt', content: toReceiptContent(receipts) };
   }
 
+  /** Builds the `m.receipt` events of many rooms with one query; rooms without any are absent. */
+  async receiptEvents(viewer: string, roomIds: readonly string[], since: number | undefined, upTo: number): Promise<Map<string, { type: 'm.receipt'; content: Record<string, unknown> }>> {
+    const byRoom = new Map<string, ReceiptRecord[]>();
+    for (const receipt of await this.deps.receipts.forRooms(roomIds, since, upTo)) {
+      if (receipt.receiptType === 'm.read.private' && receipt.userId !== viewer) continue;
+      const list = byRoom.get(receipt.roomId) ?? [];
+      list.push(receipt);
+      byRoom.set(receipt.roomId, list);
+    }
+    return new Map([...byRoom].map(([roomId, receipts]) => [roomId, { type: 'm.receipt' as const, content: toReceiptContent(receipts) }]));
+  }
+
   private async setFullyRead(userId: string, roomId: string, eventId: string): Promise<void> {
     const position = await this.deps.accountData.set(userId, roomId, FULLY_READ_TYPE, { event_id: eventId });
     this.deps.notifyUser(userId, position);

@@ -116,10 +116,13 @@ export class EventStore {
   /** Transaction ids that this device used for any of the events, by event id. */
   async getTransactionIds(userId: string, deviceId: string, eventIds: readonly string[]): Promise<Map<string, string>> {
     if (eventIds.length === 0) return new Map();
-    const rows = await this.db.selectFrom('event_transactions').select(['event_id', 'txn_id'])
-      .where('user_id', '=', userId).where('device_id', '=', deviceId).where('event_id', 'in', [...eventIds])
+    // Filtering on event_id alone lets SQLite use the event_id index: given the user and device
+    // too, it picks the primary key (user_id, device_id, txn_id) and scans every transaction
+    // the device ever sent. An event has at most one row, so the other columns are checked here.
+    const rows = await this.db.selectFrom('event_transactions').select(['event_id', 'txn_id', 'user_id', 'device_id'])
+      .where('event_id', 'in', [...eventIds])
       .execute();
-    return new Map(rows.map((row) => [row.event_id, row.txn_id]));
+    return new Map(rows.filter((row) => row.user_id === userId && row.device_id === deviceId).map((row) => [row.event_id, row.txn_id]));
   }
 
   async getRoom(roomId: string): Promise<RoomRecord | undefined> {

@@ -12,6 +12,7 @@ import { ThreepidStore } from './threepids.js';
 import { DirectoryStateStore } from './directory-state.js';
 import { ContentReportStore } from './content-reports.js';
 import { OpenIdTokenStore } from './openid-tokens.js';
+import { SyncReadStore } from './sync-reads.js';
 
 /** Every store, over one database connection. */
 export interface Storage {
@@ -28,6 +29,8 @@ export interface Storage {
   directoryState: DirectoryStateStore;
   reports: ContentReportStore;
   openidTokens: OpenIdTokenStore;
+  /** Reads that /sync makes for many rooms at once. */
+  syncReads: SyncReadStore;
   /** Records the server name on first start and refuses to run under another one afterwards. */
   checkServerName(serverName: string): Promise<void>;
 }
@@ -82,6 +85,7 @@ export function openStorage(db: Db): Storage {
     directoryState: new DirectoryStateStore(db),
     reports: new ContentReportStore(db),
     openidTokens: new OpenIdTokenStore(db),
+    syncReads: new SyncReadStore(db),
     async checkServerName(serverName: string) {
       const stored = await meta.get('server_name');
       if (stored === undefined) {

@@ -186,6 +186,6 @@ function annotationKey(event: { content?: { 'm.relates_to'?: { key?: unknown } }
   return event.content?.['m.relates_to']?.key;
 }
 
-function toRelatedEvent(row: Parameters<typeof toStoredEvent>[0]): RelatedEvent {
+export function toRelatedEvent(row: Parameters<typeof toStoredEvent>[0]): RelatedEvent {
   return { ...toStoredEvent(row), relatesToId: row.relates_to_id, relType: row.rel_type };
 }

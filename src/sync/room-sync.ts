@@ -1,15 +1,18 @@
 import type { ClientEvent } from '../rooms/client-event.js';
 import { toStrippedState } from '../rooms/client-event.js';
 import type { EventFormatter } from '../rooms/event-formatter.js';
-import type { AccountDataStore } from '../storage/account-data.js';
 import type { EventStore, MembershipRecord, StoredEvent } from '../storage/events.js';
+import { toLazyStoredEvent, type StateKeyAt, type SyncReadStore } from '../storage/sync-reads.js';
 import { matchesEventFilter, type EventFilter, type RoomFilter } from './filter.js';
 import { formatStreamToken } from './stream-token.js';
-import type { UnreadCounter } from './unread.js';
+import type { RoomUnreadCounts, UnreadCounter } from './unread.js';
 
 /** Supplies a room's ephemeral events (typing, receipts) for one user. */
 export interface EphemeralSource {
-  eventsFor(userId: string, roomId: string, since: number | undefined, upTo: number): Promise<Array<{ type: string; content: Record<string, unknown> }>>;
+  /** Ephemeral events of each room changed in (since, upTo], or the current ones when `since` is undefined; rooms without any are absent. */
+  eventsForRooms(userId: string, roomIds: readonly string[], since: number | undefined, upTo: number): Promise<Map<string, Array<{ type: string; content: Record<string, unknown> }>>>;
+  /** Rooms among `roomIds` whose typing list changed in (since, upTo]. */
+  roomsWithTypingChanges(roomIds: readonly string[], since: number, upTo: number): Set<string>;
 }
 
 export interface RoomSyncContext {
@@ -32,6 +35,23 @@ export interface JoinedRoomSync {
   unread_thread_notifications?: Record<string, unknown>;
 }
 
+/** A joined room to build, with its room account data (already filtered) and room version. */
+export interface JoinedRoomInput {
+  membership: MembershipRecord;
+  accountData: Array<{ type: string; content: Record<string, unknown> }>;
+  roomVersion: string;
+}
+
+interface TimelineSlice {
+  events: StoredEvent[];
+  limited: boolean;
+}
+
+interface FormattedRoom {
+  timelineEvents: ClientEvent[];
+  stateEvents: ClientEvent[];
+}
+
 // Synapse's default when the filter sets no timeline limit.
 const DEFAULT_TIMELINE_LIMIT = 10;
 const MAX_TIMELINE_LIMIT = 1000;
@@ -42,60 +62,139 @@ const MAX_HEROES = 5;
 export class RoomSyncBuilder {
   constructor(
     private readonly events: EventStore,
-    private readonly accountData: AccountDataStore,
+    private readonly reads: SyncReadStore,
     private readonly formatter: EventFormatter,
     private readonly unread: UnreadCounter,
     private readonly ephemeral: EphemeralSource,
   ) {}
 
   /**
-   * Builds a joined room: the newest timeline events, the state before them (all of it when the room
-   * is new to this sync), per-room account data, summary and unread counts. Returns undefined
-   * when an incremental sync has nothing new for the room.
+   * Builds the joined rooms: for each, the newest timeline events, the state before them (all
+   * of it when the room is new to this sync), per-room account data, ephemeral events, summary
+   * and unread counts. Each step reads all rooms with one query or a few, so the cost follows
+   * the rooms and events returned rather than one round of queries per room. Rooms that an
+   * incremental sync has nothing new for are absent from the result.
    */
-  async joinedRoom(context: RoomSyncContext, membership: MembershipRecord, accountData: Array<{ type: string; content: Record<string, unknown> }>, roomVersion: string): Promise<JoinedRoomSync | undefined> {
+  async joinedRooms(context: RoomSyncContext, rooms: readonly JoinedRoomInput[]): Promise<Map<string, JoinedRoomSync>> {
     const { since, upTo } = context;
-    const isNewToClient = since === undefined || membership.streamOrdering > since || context.fullState;
-    const timelineFilter = context.filter.timeline;
-    const after = isNewToClient ? 0 : (since as number);
-    const { events: timeline, limited } = await this.timeline(membership.roomId, after, upTo, timelineFilter);
+    const isNew = (room: JoinedRoomInput) => since === undefined || room.membership.streamOrdering > since || context.fullState;
+    const newRooms = rooms.filter(isNew).map((room) => room.membership.roomId);
+    const seenRooms = rooms.filter((room) => !isNew(room)).map((room) => room.membership.roomId);
 
-    const ephemeral = (await this.ephemeral.eventsFor(context.userId, membership.roomId, isNewToClient ? undefined : since, upTo))
+    const timelines = new Map([
+      ...await this.timelines(newRooms, 0, upTo, context.filter.timeline),
+      ...(since === undefined ? [] : await this.timelines(seenRooms, since, upTo, context.filter.timeline)),
+    ]);
+    const ephemeral = new Map([
+      ...await this.ephemeral.eventsForRooms(context.userId, newRooms, undefined, upTo),
+      ...await this.ephemeral.eventsForRooms(context.userId, seenRooms, since, upTo),
+    ]);
+    const ephemeralOf = (roomId: string) => (ephemeral.get(roomId) ?? [])
       .filter((event) => matchesEventFilter(context.filter.ephemeral, { type: event.type, sender: context.userId }));
-    if (!isNewToClient && timeline.length === 0 && accountData.length === 0 && ephemeral.length === 0) return undefined;
 
-    const timelineStart = timeline[0]?.streamOrdering ?? upTo + 1;
-    let stateEvents: StoredEvent[];
-    if (isNewToClient) {
-      stateEvents = await this.events.getStateAt(membership.roomId, timelineStart - 1);
-    } else if (limited) {
-      stateEvents = await this.stateChangesBetween(membership.roomId, since as number, timelineStart - 1);
-    } else {
-      stateEvents = [];
+    const included = rooms.filter((room) => {
+      const roomId = room.membership.roomId;
+      return isNew(room) || (timelines.get(roomId)?.events.length ?? 0) > 0 || room.accountData.length > 0 || ephemeralOf(roomId).length > 0;
+    });
+    const includedIds = included.map((room) => room.membership.roomId);
+    const states = await this.statesBeforeTimelines(context, included.filter(isNew).map((room) => room.membership.roomId), timelines);
+    for (const room of included.filter((room) => !isNew(room))) {
+      const roomId = room.membership.roomId;
+      const timeline = timelines.get(roomId) as TimelineSlice;
+      const state = timeline.limited ? await this.stateChangesBetween(roomId, since as number, timelineStart(timeline, upTo) - 1) : [];
+      states.set(roomId, this.filterState(state, timeline.events, context));
     }
-    stateEvents = this.filterState(stateEvents, timeline, context);
 
-    const viewer = { userId: context.userId, deviceId: context.deviceId };
-    const options = { includeRoomId: false, roomVersion };
-    return {
-      timeline: {
-        events: await this.formatter.format(timeline, viewer, options),
-        limited,
-        prev_batch: formatStreamToken(timelineStart - 1),
-      },
-      state: { events: await this.formatter.format(stateEvents, viewer, options) },
-      account_data: { events: accountData },
-      ephemeral: { events: ephemeral },
-      summary: await this.summary(membership.roomId, context.userId),
-      ...(await this.unreadSection(context, membership.roomId)),
-    };
+    const formatted = await this.formatRooms(context, included, timelines, states);
+    const members = await this.reads.members(includedIds);
+    const unread = await this.unread.countForRooms(context.userId, includedIds, upTo);
+
+    const result = new Map<string, JoinedRoomSync>();
+    for (const room of included) {
+      const roomId = room.membership.roomId;
+      const timeline = timelines.get(roomId) as TimelineSlice;
+      const { timelineEvents, stateEvents } = formatted.get(roomId) as FormattedRoom;
+      result.set(roomId, {
+        timeline: { events: timelineEvents, limited: timeline.limited, prev_batch: formatStreamToken(timelineStart(timeline, upTo) - 1) },
+        state: { events: stateEvents },
+        account_data: { events: room.accountData },
+        ephemeral: { events: ephemeralOf(roomId) },
+        summary: summaryOf(members.get(roomId) ?? [], context.userId),
+        ...unreadSection(context, unread.get(roomId)),
+      });
+    }
+    return result;
   }
 
-  /** Unread counts; split per thread when the timeline filter sets `unread_thread_notifications`. */
-  private async unreadSection(context: RoomSyncContext, roomId: string): Promise<Pick<JoinedRoomSync, 'unread_notifications' | 'unread_thread_notifications'>> {
-    const counts = await this.unread.countFor(context.userId, roomId, context.upTo);
-    if (context.filter.timeline?.unread_thread_notifications !== true) return { unread_notifications: counts.total };
-    return { unread_notifications: counts.main, unread_thread_notifications: counts.threads };
+  /** Reads the newest events in (after, upTo] of each room that pass the filter, oldest first, and whether more exist. */
+  private async timelines(roomIds: readonly string[], after: number, upTo: number, filter: EventFilter | undefined): Promise<Map<string, TimelineSlice>> {
+    const limit = Math.min(filter?.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
+    // Without conditions on the events, one row beyond the limit shows whether the timeline is limited.
+    const scanLimit = hasEventConditions(filter) ? Math.min(MAX_TIMELINE_LIMIT, Math.max(limit * 4, 50)) + 1 : limit + 1;
+    const rows = await this.reads.newestEvents(roomIds.map((roomId) => ({ roomId, after })), upTo, scanLimit);
+    const slices = new Map<string, TimelineSlice>();
+    for (const roomId of roomIds) {
+      const newestFirst = (rows.get(roomId) ?? []).map(toLazyStoredEvent).sort((a, b) => b.streamOrdering - a.streamOrdering);
+      slices.set(roomId, selectTimeline(newestFirst, limit, scanLimit, filter));
+    }
+    return slices;
+  }
+
+  /**
+   * Reads the filtered state before each room's timeline, for rooms new to the client. Current
+   * state gives every (type, state_key) whose newest event precedes the timeline. Only the keys
+   * changed since then are looked up in the room's history, in one query for all rooms.
+   */
+  private async statesBeforeTimelines(context: RoomSyncContext, roomIds: readonly string[], timelines: ReadonlyMap<string, TimelineSlice>): Promise<Map<string, StoredEvent[]>> {
+    const current = await this.reads.currentState(roomIds);
+    const states = new Map<string, StoredEvent[]>();
+    const changedKeys: StateKeyAt[] = [];
+    for (const roomId of roomIds) {
+      const position = timelineStart(timelines.get(roomId) as TimelineSlice, context.upTo) - 1;
+      const kept: StoredEvent[] = [];
+      for (const row of current.get(roomId) ?? []) {
+        if (Number(row.stream_ordering) <= position) kept.push(toLazyStoredEvent(row));
+        else changedKeys.push({ roomId, type: row.type, stateKey: row.state_key ?? '', position });
+      }
+      states.set(roomId, kept);
+    }
+    for (const row of await this.reads.stateEventsAt(changedKeys)) states.get(row.room_id)?.push(toLazyStoredEvent(row));
+    for (const [roomId, state] of states) {
+      state.sort((a, b) => a.streamOrdering - b.streamOrdering);
+      states.set(roomId, this.filterState(state, timelines.get(roomId)?.events ?? [], context));
+    }
+    return states;
+  }
+
+  /** Formats the timeline and state events of all rooms with one formatter call per room version. */
+  private async formatRooms(
+    context: RoomSyncContext, rooms: readonly JoinedRoomInput[], timelines: ReadonlyMap<string, TimelineSlice>, states: ReadonlyMap<string, StoredEvent[]>,
+  ): Promise<Map<string, FormattedRoom>> {
+    const byVersion = new Map<string, string[]>();
+    for (const room of rooms) byVersion.set(room.roomVersion, [...(byVersion.get(room.roomVersion) ?? []), room.membership.roomId]);
+
+    const viewer = { userId: context.userId, deviceId: context.deviceId };
+    const formatted = new Map<string, FormattedRoom>();
+    for (const [roomVersion, roomIds] of byVersion) {
+      const batch = roomIds.flatMap((roomId) => [...(timelines.get(roomId)?.events ?? []), ...(states.get(roomId) ?? [])]);
+      const events = await this.formatter.format(batch, viewer, { includeRoomId: false, roomVersion });
+      let offset = 0;
+      for (const roomId of roomIds) {
+        const timelineCount = timelines.get(roomId)?.events.length ?? 0;
+        const stateCount = states.get(roomId)?.length ?? 0;
+        formatted.set(roomId, {
+          timelineEvents: events.slice(offset, offset + timelineCount),
+          stateEvents: events.slice(offset + timelineCount, offset + timelineCount + stateCount),
+        });
+        offset += timelineCount + stateCount;
+      }
+    }
+    return formatted;
+  }
+
+  /** Rooms among `roomIds` whose typing list changed in (since, upTo]. */
+  roomsWithTypingChanges(roomIds: readonly string[], since: number, upTo: number): Set<string> {
+    return this.ephemeral.roomsWithTypingChanges(roomIds, since, upTo);
   }
 
   /** Builds an invited (or knocked-on) room: stripped state and the membership event, for clients to show it. */
@@ -125,23 +224,12 @@ export class RoomSyncBuilder {
     };
   }
 
-  /** The newest events in (after, upTo] that pass the filter, oldest first, and whether more exist. */
-  private async timeline(roomId: string, after: number, upTo: number, filter: EventFilter | undefined): Promise<{ events: StoredEvent[]; limited: boolean }> {
+  /** Reads the newest events in (after, upTo] of one room that pass the filter, oldest first, and whether more exist. */
+  private async timeline(roomId: string, after: number, upTo: number, filter: EventFilter | undefined): Promise<TimelineSlice> {
     const limit = Math.min(filter?.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
     const scanLimit = Math.min(MAX_TIMELINE_LIMIT, Math.max(limit * 4, 50)) + 1;
     const newestFirst = await this.events.getRoomEvents(roomId, { after, upTo, direction: 'backward', limit: scanLimit });
-    const selected: StoredEvent[] = [];
-    let limited = false;
-    for (const event of newestFirst) {
-      if (!matchesEventFilter(filter, event)) continue;
-      if (selected.length === limit) {
-        limited = true;
-        break;
-      }
-      selected.push(event);
-    }
-    if (newestFirst.length === scanLimit && !limited) limited = true;
-    return { events: selected.reverse(), limited };
+    return selectTimeline(newestFirst, limit, scanLimit, filter);
   }
 
   /** State events written in (after, upTo], the newest per (type, state_key). */
@@ -165,11 +253,46 @@ export class RoomSyncBuilder {
     });
   }
 
-  private async summary(roomId: string, userId: string): Promise<Record<string, unknown>> {
-    const members = await this.events.getMembers(roomId, ['join', 'invite']);
-    const joined = members.filter((m) => m.membership === 'join').length;
-    const invited = members.length - joined;
-    const heroes = members.filter((m) => m.userId !== userId).slice(0, MAX_HEROES).map((m) => m.userId);
-    return { 'm.heroes': heroes, 'm.joined_member_count': joined, 'm.invited_member_count': invited };
+}
+
+/** Picks up to `limit` events that pass the filter from the newest ones scanned, returned oldest first. */
+function selectTimeline(newestFirst: readonly StoredEvent[], limit: number, scanLimit: number, filter: EventFilter | undefined): TimelineSlice {
+  const selected: StoredEvent[] = [];
+  let limited = false;
+  for (const event of newestFirst) {
+    if (!matchesEventFilter(filter, event)) continue;
+    if (selected.length === limit) {
+      limited = true;
+      break;
+    }
+    selected.push(event);
   }
+  if (newestFirst.length === scanLimit && !limited) limited = true;
+  return { events: selected.reverse(), limited };
+}
+
+/** Returns whether the filter can reject an event, which `limit` and the lazy-loading flags cannot. */
+function hasEventConditions(filter: EventFilter | undefined): boolean {
+  if (!filter) return false;
+  return filter.types !== undefined || filter.not_types !== undefined || filter.senders !== undefined ||
+    filter.not_senders !== undefined || filter.contains_url !== undefined;
+}
+
+/** Returns the stream position of the timeline's first event, or just after `upTo` for an empty timeline. */
+function timelineStart(timeline: TimelineSlice, upTo: number): number {
+  return timeline.events[0]?.streamOrdering ?? upTo + 1;
+}
+
+function summaryOf(members: ReadonlyArray<{ userId: string; membership: string }>, userId: string): Record<string, unknown> {
+  const joined = members.filter((m) => m.membership === 'join').length;
+  const invited = members.length - joined;
+  const heroes = members.filter((m) => m.userId !== userId).slice(0, MAX_HEROES).map((m) => m.userId);
+  return { 'm.heroes': heroes, 'm.joined_member_count': joined, 'm.invited_member_count': invited };
+}
+
+/** Builds the unread counts, split per thread when the timeline filter sets `unread_thread_notifications`. */
+function unreadSection(context: RoomSyncContext, counts: RoomUnreadCounts | undefined): Pick<JoinedRoomSync, 'unread_notifications' | 'unread_thread_notifications'> {
+  const zero = { notification_count: 0, highlight_count: 0 };
+  if (context.filter.timeline?.unread_thread_notifications !== true) return { unread_notifications: counts?.total ?? zero };
+  return { unread_notifications: counts?.main ?? zero, unread_thread_notifications: counts?.threads ?? {} };
 }

@@ -3,6 +3,7 @@ import type { AccountDataStore, AccountDataEntry } from '../storage/account-data
 import type { Db } from '../storage/database.js';
 import type { EventStore, MembershipRecord } from '../storage/events.js';
 import { currentStreamPosition } from '../storage/stream.js';
+import type { SyncReadStore } from '../storage/sync-reads.js';
 import { matchesEventFilter, matchesRoomFilter, type SyncFilter } from './filter.js';
 import type { SyncNotifier } from './notifier.js';
 import type { RoomSyncBuilder } from './room-sync.js';
@@ -55,6 +56,7 @@ export interface SyncServiceDeps {
   db: Db;
   pushRules: PushRuleSource;
   events: EventStore;
+  reads: SyncReadStore;
   accountData: AccountDataStore;
   rooms: RoomSyncBuilder;
   notifier: SyncNotifier;
@@ -103,31 +105,49 @@ export class SyncService {
       response.account_data.events.push({ type: 'm.push_rules', content: await this.deps.pushRules.getRules(request.userId) });
     }
 
-    // TODO: an incremental sync still runs a few queries per joined room even when the room has not
-    // changed; one query for the rooms with events, receipts, typing or account data since the token
-    // would make its cost follow the changes instead of the number of rooms.
-    for (const membership of memberships) {
-      if (membership.streamOrdering > upTo || !matchesRoomFilter(roomFilter, membership.roomId)) continue;
-      const roomVersion = (await this.deps.events.getRoom(membership.roomId))?.roomVersion ?? '11';
-      const changedHere = since === undefined || membership.streamOrdering > since;
+    const visible = memberships.filter((m) => m.streamOrdering <= upTo && matchesRoomFilter(roomFilter, m.roomId));
+    const joined = await this.roomsToBuild(request, since, upTo, visible.filter((m) => m.membership === 'join'), roomAccountData);
+    const others = visible.filter((m) => m.membership !== 'join' && (since === undefined || m.streamOrdering > since));
+    const versions = await this.deps.reads.roomVersions([...joined, ...others].map((m) => m.roomId));
+    const versionOf = (roomId: string) => versions.get(roomId) ?? '11';
 
-      if (membership.membership === 'join') {
-        const data = (roomAccountData.get(membership.roomId) ?? []).filter((entry) => matchesEventFilter(roomFilter.account_data, { type: entry.type, sender: request.userId }));
-        const joined = await this.deps.rooms.joinedRoom(context, membership, data, roomVersion);
-        if (joined) response.rooms.join[membership.roomId] = joined;
-      } else if (membership.membership === 'invite' && changedHere) {
+    const joinedRooms = await this.deps.rooms.joinedRooms(context, joined.map((membership) => ({
+      membership,
+      accountData: (roomAccountData.get(membership.roomId) ?? []).filter((entry) => matchesEventFilter(roomFilter.account_data, { type: entry.type, sender: request.userId })),
+      roomVersion: versionOf(membership.roomId),
+    })));
+    for (const [roomId, room] of joinedRooms) response.rooms.join[roomId] = room;
+
+    for (const membership of others) {
+      if (membership.membership === 'invite') {
         response.rooms.invite[membership.roomId] = await this.deps.rooms.invitedRoom(membership);
-      } else if (membership.membership === 'knock' && changedHere) {
+      } else if (membership.membership === 'knock') {
         response.rooms.knock[membership.roomId] = { knock_state: (await this.deps.rooms.invitedRoom(membership)).invite_state };
-      } else if ((membership.membership === 'leave' || membership.membership === 'ban') && changedHere) {
+      } else if (membership.membership === 'leave' || membership.membership === 'ban') {
         if (since === undefined && roomFilter.include_leave !== true) continue;
-        response.rooms.leave[membership.roomId] = await this.deps.rooms.leftRoom(context, membership, roomVersion);
+        response.rooms.leave[membership.roomId] = await this.deps.rooms.leftRoom(context, membership, versionOf(membership.roomId));
       }
     }
     response.presence.events = (await this.deps.presence?.eventsFor(request.userId, since, upTo) ?? [])
       .filter((event) => matchesEventFilter(request.filter.presence, event));
     await this.addE2ee(response, request, since, upTo);
     return response;
+  }
+
+  /**
+   * Returns the joined rooms that may have something for this sync: all of them for an initial or
+   * full-state sync, else those with events, receipts, typing changes or room account data in
+   * (since, upTo]. An untouched room then costs two index seeks and no per-room work.
+   */
+  private async roomsToBuild(
+    request: SyncRequest, since: number | undefined, upTo: number, joined: MembershipRecord[],
+    roomAccountData: ReadonlyMap<string, unknown>,
+  ): Promise<MembershipRecord[]> {
+    if (since === undefined || request.fullState) return joined;
+    const roomIds = joined.map((m) => m.roomId);
+    const changed = await this.deps.reads.roomsChangedBetween(roomIds, since, upTo);
+    for (const roomId of this.deps.rooms.roomsWithTypingChanges(roomIds, since, upTo)) changed.add(roomId);
+    return joined.filter((m) => changed.has(m.roomId) || roomAccountData.has(m.roomId) || m.streamOrdering > since);
   }
 
   private async addE2ee(response: SyncResponse, request: SyncRequest, since: number | undefined, upTo: number): Promise<void> {
