@@ -9,6 +9,7 @@ import * as threepids from './migrations/004-threepids.js';
 import * as directorySync from './migrations/005-directory-sync.js';
 import * as transactionEventIndex from './migrations/006-transaction-event-index.js';
 import * as contentReports from './migrations/007-content-reports.js';
+import * as pushers from './migrations/008-pushers.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-directory-sync': directorySync,
   '006-transaction-event-index': transactionEventIndex,
   '007-content-reports': contentReports,
+  '008-pushers': pushers,
 };
 
 /**

@@ -11,6 +11,7 @@ import { RelationStore } from './relations.js';
 import { ThreepidStore } from './threepids.js';
 import { DirectoryStateStore } from './directory-state.js';
 import { ContentReportStore } from './content-reports.js';
+import { PusherStore } from './pushers.js';
 
 /** Every store, over one database connection. */
 export interface Storage {
@@ -26,6 +27,7 @@ export interface Storage {
   threepids: ThreepidStore;
   directoryState: DirectoryStateStore;
   reports: ContentReportStore;
+  pushers: PusherStore;
   /** Records the server name on first start and refuses to run under another one afterwards. */
   checkServerName(serverName: string): Promise<void>;
 }
@@ -79,6 +81,7 @@ export function openStorage(db: Db): Storage {
     threepids: new ThreepidStore(db),
     directoryState: new DirectoryStateStore(db),
     reports: new ContentReportStore(db),
+    pushers: new PusherStore(db),
     async checkServerName(serverName: string) {
       const stored = await meta.get('server_name');
       if (stored === undefined) {

@@ -25,6 +25,7 @@ export interface DatabaseSchema {
   user_threepids: UserThreepidsTable;
   user_directory_state: UserDirectoryStateTable;
   content_reports: ContentReportsTable;
+  pushers: PushersTable;
 }
 
 export interface UsersTable {
@@ -50,6 +51,23 @@ export interface UserThreepidsTable {
   source: string;
   validated_ts: number;
   added_ts: number;
+}
+
+export interface PushersTable {
+  user_id: string;
+  app_id: string;
+  pushkey: string;
+  kind: string;
+  app_display_name: string;
+  device_display_name: string;
+  profile_tag: string | null;
+  lang: string;
+  /** The pusher's `data` object as JSON, `url` included. */
+  data_json: string;
+  /** The device whose session set the pusher; deleting the device deletes the pusher. */
+  device_id: string;
+  /** When the pushkey was last set, in milliseconds. */
+  pushkey_ts: number;
 }
 
 export interface UserDirectoryStateTable {
