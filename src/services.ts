@@ -34,6 +34,7 @@ import { SearchStore } from './storage/search.js';
 import { ReportService } from './reports/report-service.js';
 import { SpaceHierarchy } from './spaces/space-hierarchy.js';
 import { EventByTimestamp } from './rooms/event-by-timestamp.js';
+import { PusherService } from './push/pusher-service.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -49,6 +50,7 @@ export interface Services {
   sso: SsoService;
   profiles: ProfileService;
   pushRules: PushRuleService;
+  pushers: PusherService;
   rooms: RoomService;
   reader: RoomReader;
   sync: SyncService;
@@ -152,7 +154,7 @@ export function createServices(context: ServiceContext): Services {
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
   const directory = createDirectoryServices(storage, { searchAllUsers: config.user_directory.search_all_users });
-  return { admin, accounts, e2ee, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
+  return { admin, accounts, e2ee, sso, profiles, pushRules, pushers: new PusherService(storage.pushers), rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
     nextcloud,
     directory,
