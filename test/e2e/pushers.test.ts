@@ -9,7 +9,8 @@ import { api, passwordLogin, type ApiResponse } from '../support/client.js';
 import { createRoom, createUser, room, sendText, type TestUser } from '../support/matrix.js';
 import { assertNoViolations, loadSpecValidator, validatingFetch, type UnmatchedRequest, type Violation } from '../support/openapi.js';
 import { loadNotifyBodyValidator, PushGateway, type ReceivedNotification } from '../support/push-gateway.js';
-import { TestServer } from '../support/server.js';
+import { openServerDatabase } from '../support/server-database.js';
+import { registerUser, TestServer } from '../support/server.js';
 
 interface PusherList {
   pushers: Array<Record<string, any>>;
@@ -243,6 +244,27 @@ describe('pushers', { timeout: 180_000 }, () => {
     const left = (await listPushers(bob)).map((pusher) => pusher.pushkey);
     assert.ok(!left.includes('bob-second-phone'), `pushers left: ${left.join(', ')}`);
     assert.ok(left.includes('bob-full'), 'pushers of other devices stay');
+  });
+
+  it('deactivation deletes all pushers', async () => {
+    await registerUser(server, 'boss', 'boss-password', true);
+    const boss = await passwordLogin(server.baseUrl, 'boss', 'boss-password');
+    const carol = await createUser(server, 'carol');
+    assert.equal((await setPusher(carol, httpPusher('carol-phone'))).status, 200);
+    assert.equal((await listPushers(carol)).length, 1);
+
+    const deactivated = await api(server.baseUrl, 'POST', `/_synapse/admin/v1/deactivate/${encodeURIComponent(carol.userId)}`, {
+      token: boss.token, body: { erase: false },
+    });
+    assert.equal(deactivated.status, 200);
+    // Carol has no access token any more, so her rows are read from the database.
+    const db = await openServerDatabase(server);
+    try {
+      const rows = await db.selectFrom('pushers').select('pushkey').where('user_id', '=', carol.userId).execute();
+      assert.deepEqual(rows, []);
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('responses match the spec', async (t) => {
