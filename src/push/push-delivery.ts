@@ -14,13 +14,13 @@ import type { Ruleset } from './types.js';
 /** The room reads delivery needs. */
 export interface PushRoomReader {
   getRoomEvents(roomId: string, range: { after: number; upTo: number; direction: 'forward' | 'backward'; limit: number }): Promise<StoredEvent[]>;
-  getMembers(roomId: string, memberships?: readonly string[]): Promise<Array<{ userId: string }>>;
   getCurrentStateEvent(roomId: string, type: string, stateKey: string): Promise<StoredEvent | undefined>;
 }
 
 /** The pusher rows delivery reads and deletes. */
 export interface PusherRows {
-  listForUsers(userIds: readonly string[]): Promise<Pusher[]>;
+  listForJoinedMembers(roomId: string): Promise<Pusher[]>;
+  listForUser(userId: string): Promise<Pusher[]>;
   get(userId: string, appId: string, pushkey: string): Promise<Pusher | undefined>;
   delete(userId: string, appId: string, pushkey: string): Promise<boolean>;
 }
@@ -117,8 +117,7 @@ export class PushDelivery {
     const [event] = await this.deps.rooms.getRoomEvents(roomId, { after: position - 1, upTo: position, direction: 'forward', limit: 1 });
     if (!event || event.redactedBy !== null) return;
 
-    const recipients = await this.recipientsOf(event);
-    const pushers = await this.deps.pushers.listForUsers(recipients);
+    const pushers = await this.pushersOfRecipients(event);
     if (pushers.length === 0) return;
 
     const pushed = await this.describe(event);
@@ -134,13 +133,14 @@ export class PushDelivery {
   }
 
   /**
-   * Returns the users whose rules the event is evaluated for: the joined members and, for an
-   * invite, its target, never the sender.
+   * Returns the pushers of the users whose rules the event is evaluated for: the joined members
+   * and, for an invite, its target, never the sender.
    */
-  private async recipientsOf(event: StoredEvent): Promise<string[]> {
-    const members = (await this.deps.rooms.getMembers(event.roomId, ['join'])).map((member) => member.userId);
-    if (event.type === 'm.room.member' && event.stateKey !== null && contentOf(event)['membership'] === 'invite') members.push(event.stateKey);
-    return [...new Set(members)].filter((userId) => userId !== event.sender);
+  private async pushersOfRecipients(event: StoredEvent): Promise<Pusher[]> {
+    const pushers = await this.deps.pushers.listForJoinedMembers(event.roomId);
+    const invited = event.type === 'm.room.member' && contentOf(event)['membership'] === 'invite' ? event.stateKey : null;
+    if (invited !== null && !pushers.some((pusher) => pusher.userId === invited)) pushers.push(...await this.deps.pushers.listForUser(invited));
+    return pushers.filter((pusher) => pusher.userId !== event.sender);
   }
 
   /** Returns the actions of the rule that makes the event notify the user, or undefined when none does. */

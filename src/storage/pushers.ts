@@ -57,11 +57,16 @@ export class PusherStore {
     return rows.map(toPusher);
   }
 
-  /** Lists the pushers of all the given users, ordered by user, app_id and pushkey. */
-  async listForUsers(userIds: readonly string[]): Promise<Pusher[]> {
-    if (userIds.length === 0) return [];
+  /**
+   * Lists the pushers of the room's joined members, ordered by user, app_id and pushkey. A
+   * subquery selects the members, so a room of any size costs one query with one parameter.
+   */
+  async listForJoinedMembers(roomId: string): Promise<Pusher[]> {
     const rows = await this.db.selectFrom('pushers').selectAll()
-      .where('user_id', 'in', [...userIds]).orderBy('user_id').orderBy('app_id').orderBy('pushkey').execute();
+      .where('user_id', 'in', (eb) => eb.selectFrom('room_memberships').select('user_id')
+        .where('room_id', '=', roomId).where('membership', '=', 'join'))
+      .orderBy('user_id').orderBy('app_id').orderBy('pushkey')
+      .execute();
     return rows.map(toPusher);
   }
 

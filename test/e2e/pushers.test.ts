@@ -246,6 +246,21 @@ describe('pushers', { timeout: 180_000 }, () => {
     assert.ok(left.includes('bob-full'), 'pushers of other devices stay');
   });
 
+  it('invite pushes to the invitee', async () => {
+    const dave = await createUser(server, 'dave');
+    assert.equal((await setPusher(dave, httpPusher('dave-phone'))).status, 200);
+    const invitedTo = await createRoom(server, alice, { invite: [dave.userId] });
+
+    const [received] = await gateway.waitFor('dave-phone', 1);
+    assert.ok(received);
+    assertSpecBody(received);
+    const notification = received.body.notification;
+    assert.equal(notification.room_id, invitedTo);
+    assert.equal(notification.type, 'm.room.member');
+    assert.equal(notification.user_is_target, true);
+    assert.equal(notification.content.membership, 'invite');
+  });
+
   it('deactivation deletes all pushers', async () => {
     await registerUser(server, 'boss', 'boss-password', true);
     const boss = await passwordLogin(server.baseUrl, 'boss', 'boss-password');

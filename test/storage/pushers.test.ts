@@ -44,11 +44,30 @@ describe(`pusher store on ${process.env.LATTICE_TEST_DATABASE ?? 'sqlite'}`, () 
   test('append keeps other users pushers', async () => {
     await storage.pushers.upsert(pusher({ userId: '@c:test', pushkey: 'shared' }), false);
     await storage.pushers.upsert(pusher({ userId: '@d:test', pushkey: 'shared' }), true);
-    assert.equal((await storage.pushers.listForUsers(['@c:test', '@d:test'])).length, 2);
+    assert.equal((await storage.pushers.listForUser('@c:test')).length, 1);
+    assert.equal((await storage.pushers.listForUser('@d:test')).length, 1);
 
     await storage.pushers.upsert(pusher({ userId: '@d:test', pushkey: 'shared' }), false);
-    const left = await storage.pushers.listForUsers(['@c:test', '@d:test']);
-    assert.deepEqual(left.map((row) => row.userId), ['@d:test']);
+    assert.deepEqual(await storage.pushers.listForUser('@c:test'), []);
+    assert.equal((await storage.pushers.listForUser('@d:test')).length, 1);
+  });
+
+  test('joined members pushers only', async () => {
+    const roomId = '!pushers:test';
+    const member = (eventId: string, userId: string, membership: string, prev: string) => ({
+      eventId, roomId, type: 'm.room.member', stateKey: userId, sender: '@j:test', depth: 2, originServerTs: NOW,
+      json: { content: { membership } }, prevEventIds: [prev],
+    });
+    await storage.events.persist({
+      eventId: '$pushers-create', roomId, type: 'm.room.create', stateKey: '', sender: '@j:test', depth: 1, originServerTs: NOW,
+      json: { content: {} }, prevEventIds: [], newRoom: { roomVersion: '11', creator: '@j:test' },
+    }, NOW);
+    await storage.events.persist(member('$pushers-join', '@j:test', 'join', '$pushers-create'), NOW);
+    await storage.events.persist(member('$pushers-invite', '@k:test', 'invite', '$pushers-join'), NOW);
+    for (const userId of ['@j:test', '@k:test', '@l:test']) await storage.pushers.upsert(pusher({ userId, pushkey: `room-${userId}` }), false);
+
+    const listed = await storage.pushers.listForJoinedMembers(roomId);
+    assert.deepEqual(listed.map((row) => row.userId), ['@j:test']);
   });
 
   test('delete reports whether it existed', async () => {
