@@ -14,18 +14,21 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /**
  * Posts a notify body to the gateway and returns the pushkeys it rejected. Throws GatewayError:
  * retryable for network failures, timeouts, 429 and 5xx responses, not retryable for other
- * statuses. A 2xx response without a valid `rejected` list counts as no rejection.
+ * statuses. A 2xx response without a valid `rejected` list counts as no rejection. Aborting
+ * `cancel` ends the request, as at shutdown.
  */
 export async function postNotification(
-  url: string, body: object, fetchImpl: typeof fetch = fetch,
+  url: string, body: object, options: { fetch?: typeof fetch; cancel?: AbortSignal } = {},
 ): Promise<string[]> {
+  const fetchImpl = options.fetch ?? fetch;
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   let response: Response;
   try {
     response = await fetchImpl(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: options.cancel ? AbortSignal.any([timeout, options.cancel]) : timeout,
       redirect: 'error',
     });
   } catch (error) {

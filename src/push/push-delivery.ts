@@ -65,6 +65,8 @@ interface Send {
 export class PushDelivery {
   private readonly queue: Array<{ roomId: string; position: number }> = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  // Aborted by close(), so a slow gateway cannot keep a stopping process alive.
+  private readonly cancelSends = new AbortController();
   private pumping = false;
   private closed = false;
   private droppedEvents = 0;
@@ -90,9 +92,10 @@ export class PushDelivery {
     if (!this.pumping) void this.pump();
   }
 
-  /** Stops evaluating and cancels pending retries; sends in flight finish without follow-up. */
+  /** Stops evaluating, aborts the sends in flight and cancels pending retries. */
   close(): void {
     this.closed = true;
+    this.cancelSends.abort();
     this.queue.length = 0;
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
@@ -175,7 +178,7 @@ export class PushDelivery {
     const ids = { userId: pusher.userId, appId: pusher.appId, pushkey: pushkeyRef(pusher.pushkey), eventId: send.eventId, attempt: send.attempt };
     let rejected: string[];
     try {
-      rejected = await postNotification(pusher.data.url as string, send.body, this.fetch);
+      rejected = await postNotification(pusher.data.url as string, send.body, { fetch: this.fetch, cancel: this.cancelSends.signal });
     } catch (error) {
       this.onFailure(send, error, ids);
       return;
