@@ -3,6 +3,7 @@
  * through an in-process queue, so the request that stored an event does not wait for push rule
  * evaluation or a push gateway.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from '../logging.js';
 import type { StoredEvent } from '../storage/events.js';
 import type { Pusher } from '../storage/pushers.js';
@@ -89,7 +90,10 @@ export class PushDelivery {
       return;
     }
     this.queue.push({ roomId, position });
-    if (!this.pumping) void this.pump();
+    if (this.pumping) return;
+    this.pumping = true;
+    // Started on a later turn of the event loop, so the request that stored the event responds first.
+    setImmediate(() => void this.pump());
   }
 
   /** Stops evaluating, aborts the sends in flight and cancels pending retries. */
@@ -102,10 +106,10 @@ export class PushDelivery {
   }
 
   private async pump(): Promise<void> {
-    this.pumping = true;
     try {
       for (let next = this.queue.shift(); next && !this.closed; next = this.queue.shift()) {
         try {
+          await yieldToEventLoop();
           await this.process(next.roomId, next.position);
         } catch (error) {
           if (!this.closed) this.deps.logger.error({ err: error, roomId: next.roomId, position: next.position }, 'push evaluation failed; event skipped');
@@ -125,6 +129,9 @@ export class PushDelivery {
 
     const pushed = await this.describe(event);
     for (const userId of new Set(pushers.map((pusher) => pusher.userId))) {
+      // SQLite queries run synchronously, so without this a long evaluation would hold back
+      // every request waiting for the event loop.
+      await yieldToEventLoop();
       const actions = await this.notifyingActions(userId, event);
       if (!actions) continue;
       const unread = await this.deps.unreadCount(userId);

@@ -1,4 +1,5 @@
 /** Wires pusher registration and push delivery to the room writer's notifications. */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from '../logging.js';
 import type { EventNotifier } from '../rooms/notifier.js';
 import type { PusherStore } from '../storage/pushers.js';
@@ -29,10 +30,13 @@ export function createPusherServices(deps: PusherDeps): PusherServices {
     rulesFor: deps.rulesFor,
     contextFor: deps.contextFor,
     unreadCount: async (userId) => {
-      // NOTE: this counts every joined room of the recipient for each push, which grows with
-      // the number of rooms the recipient is in.
+      // NOTE: each push recounts every joined room of the recipient, scanning up to 1000 unread
+      // events per room as /sync does, so the cost grows with rooms and unread events.
       let total = 0;
-      for (const room of await deps.rooms.getRoomsForUser(userId, ['join'])) total += await deps.roomUnreadCount(userId, room.roomId);
+      for (const room of await deps.rooms.getRoomsForUser(userId, ['join'])) {
+        await yieldToEventLoop();
+        total += await deps.roomUnreadCount(userId, room.roomId);
+      }
       return total;
     },
     logger: deps.logger,
