@@ -35,6 +35,9 @@ import { SearchStore } from './storage/search.js';
 import { ReportService } from './reports/report-service.js';
 import { SpaceHierarchy } from './spaces/space-hierarchy.js';
 import { EventByTimestamp } from './rooms/event-by-timestamp.js';
+import { createPusherServices, withPushDelivery } from './push/pushers.js';
+import type { PusherService } from './push/pusher-service.js';
+import { buildPushContext } from './sync/push-context.js';
 
 export interface ServiceContext {
   config: LatticeConfig;
@@ -52,6 +55,7 @@ export interface Services {
   sso: SsoService;
   profiles: ProfileService;
   pushRules: PushRuleService;
+  pushers: PusherService;
   rooms: RoomService;
   reader: RoomReader;
   sync: SyncService;
@@ -96,8 +100,10 @@ export function createServices(context: ServiceContext): Services {
   });
   // Device creations and deletions (login, logout, admin) go through e2ee's view of the store.
   const accounts = new AccountService({ users: storage.users, devices: e2ee.observeDevices(storage.devices), serverName: config.server_name, logger });
+  // Only the writer's notifications queue pushes: typing, receipts and device-list wake-ups are not room events.
+  const writerNotifier = withPushDelivery(notifier, { enqueue: (roomId, position) => pusherServices.delivery.enqueue(roomId, position) });
   const writer = new RoomWriter({
-    events: storage.events, notifier, serverName: config.server_name, signingKey: context.signingKey, logger: logger.child({ component: 'rooms' }),
+    events: storage.events, notifier: writerNotifier, serverName: config.server_name, signingKey: context.signingKey, logger: logger.child({ component: 'rooms' }),
   });
   const rooms = new RoomService({
     writer, events: storage.events, users: storage.users, aliases: storage.aliases, serverName: config.server_name, logger: logger.child({ component: 'rooms' }),
@@ -115,6 +121,14 @@ export function createServices(context: ServiceContext): Services {
     logger: logger.child({ component: 'ephemeral' }),
   });
   const unread = new UnreadCounter({ events: storage.events, reads: storage.syncReads, relations: storage.relations, receipts: storage.receipts, pushRules });
+  const pusherServices = createPusherServices({
+    store: storage.pushers,
+    rooms: storage.events,
+    rulesFor: async (userId) => (await pushRules.getRules(userId)).global,
+    contextFor: (userId, roomId) => buildPushContext(storage.events, userId, roomId),
+    roomUnreadCount: async (userId, roomId) => (await unread.countFor(userId, roomId, Number.MAX_SAFE_INTEGER)).total.notification_count,
+    logger: logger.child({ component: 'push' }),
+  });
   const sync = new SyncService({
     db: storage.db,
     pushRules,
@@ -164,7 +178,7 @@ export function createServices(context: ServiceContext): Services {
     cookieSecret: deriveSecret(context.signingKey, 'sso-state-cookie'),
   });
   const directory = createDirectoryServices(storage, { searchAllUsers: config.user_directory.search_all_users });
-  return { admin, accounts, accountManagement, e2ee, sso, profiles, pushRules, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
+  return { admin, accounts, accountManagement, e2ee, sso, profiles, pushRules, pushers: pusherServices.pushers, rooms, reader, sync, notifier, storage, ephemeral, unread, media,
     notifications: new NotificationLister(storage.events, unread, formatter),
     nextcloud,
     directory,
@@ -186,7 +200,10 @@ export function createServices(context: ServiceContext): Services {
     reports: new ReportService({ reports: storage.reports, events: storage.events, users: storage.users, logger: logger.child({ component: 'reports' }) }),
     hierarchy: new SpaceHierarchy(storage.events, directory.publicRooms),
     eventByTimestamp: new EventByTimestamp(storage.events, reader),
-    close: () => ephemeral.close(),
+    close: () => {
+      ephemeral.close();
+      pusherServices.delivery.close();
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import * as directorySync from './migrations/005-directory-sync.js';
 import * as transactionEventIndex from './migrations/006-transaction-event-index.js';
 import * as contentReports from './migrations/007-content-reports.js';
 import * as openidTokens from './migrations/008-openid-tokens.js';
+import * as pushers from './migrations/009-pushers.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-transaction-event-index': transactionEventIndex,
   '007-content-reports': contentReports,
   '008-openid-tokens': openidTokens,
+  '009-pushers': pushers,
 };
 
 /**

@@ -8,7 +8,7 @@ export interface DeviceRecord {
   lastSeenIp: string | null;
 }
 
-/** Devices, the access tokens bound to them, and single-use login tokens. */
+/** Devices, the access tokens and pushers bound to them, and single-use login tokens. */
 export class DeviceStore {
   constructor(private readonly db: Db) {}
 
@@ -34,22 +34,25 @@ export class DeviceStore {
     return row && { userId: row.user_id, deviceId: row.device_id };
   }
 
-  /** Deletes the device and its tokens; returns the hashes of the tokens that were removed. */
+  /** Deletes the device, its tokens and its pushers; returns the hashes of the tokens that were removed. */
   async deleteDevice(userId: string, deviceId: string): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
       const tokens = await trx.deleteFrom('access_tokens')
         .where('user_id', '=', userId).where('device_id', '=', deviceId)
         .returning('token_hash').execute();
       await trx.deleteFrom('devices').where('user_id', '=', userId).where('device_id', '=', deviceId).execute();
+      // A pusher belongs to the session that set it: after logout its phone must stop ringing.
+      await trx.deleteFrom('pushers').where('user_id', '=', userId).where('device_id', '=', deviceId).execute();
       return tokens.map((row) => row.token_hash);
     });
   }
 
-  /** Deletes every device and token of the user; returns the hashes of the removed tokens. */
+  /** Deletes every device, token and pusher of the user; returns the hashes of the removed tokens. */
   async deleteAllDevices(userId: string): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
       const tokens = await trx.deleteFrom('access_tokens').where('user_id', '=', userId).returning('token_hash').execute();
       await trx.deleteFrom('devices').where('user_id', '=', userId).execute();
+      await trx.deleteFrom('pushers').where('user_id', '=', userId).execute();
       return tokens.map((row) => row.token_hash);
     });
   }

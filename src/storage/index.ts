@@ -13,6 +13,7 @@ import { DirectoryStateStore } from './directory-state.js';
 import { ContentReportStore } from './content-reports.js';
 import { OpenIdTokenStore } from './openid-tokens.js';
 import { SyncReadStore } from './sync-reads.js';
+import { PusherStore } from './pushers.js';
 
 /** Every store, over one database connection. */
 export interface Storage {
@@ -31,6 +32,7 @@ export interface Storage {
   openidTokens: OpenIdTokenStore;
   /** Reads that /sync makes for many rooms at once. */
   syncReads: SyncReadStore;
+  pushers: PusherStore;
   /** Records the server name on first start and refuses to run under another one afterwards. */
   checkServerName(serverName: string): Promise<void>;
 }
@@ -86,6 +88,7 @@ export function openStorage(db: Db): Storage {
     reports: new ContentReportStore(db),
     openidTokens: new OpenIdTokenStore(db),
     syncReads: new SyncReadStore(db),
+    pushers: new PusherStore(db),
     async checkServerName(serverName: string) {
       const stored = await meta.get('server_name');
       if (stored === undefined) {

@@ -26,6 +26,7 @@ export interface DatabaseSchema {
   user_directory_state: UserDirectoryStateTable;
   content_reports: ContentReportsTable;
   openid_tokens: { token_hash: string; user_id: string; expires_ts: number };
+  pushers: PushersTable;
 }
 
 export interface UsersTable {
@@ -51,6 +52,23 @@ export interface UserThreepidsTable {
   source: string;
   validated_ts: number;
   added_ts: number;
+}
+
+export interface PushersTable {
+  user_id: string;
+  app_id: string;
+  pushkey: string;
+  kind: string;
+  app_display_name: string;
+  device_display_name: string;
+  profile_tag: string | null;
+  lang: string;
+  /** The pusher's `data` object as JSON, `url` included. */
+  data_json: string;
+  /** The device whose session set the pusher; deleting the device deletes the pusher. */
+  device_id: string;
+  /** When the pushkey was last set, in milliseconds. */
+  pushkey_ts: number;
 }
 
 export interface UserDirectoryStateTable {

@@ -16,6 +16,7 @@ import { registerLoginTokenRoutes } from './login-token.js';
 import { registerAccountDeactivationRoutes } from './account-deactivation.js';
 import { registerProfileRoutes } from './profile.js';
 import { registerPushRuleRoutes } from './push-rules.js';
+import { registerPusherRoutes } from './pushers.js';
 import { registerRegistrationRoutes } from './registration.js';
 import { registerRoomEventRoutes } from './room-events.js';
 import { registerRoomRoutes } from './rooms.js';
@@ -74,6 +75,7 @@ export function registerApiRoutes(app: FastifyInstance, { config, services }: Ap
   registerCapabilityRoutes(app, { passwordChangesEnabled: config.password_config.enabled });
   registerProfileRoutes(app, { profiles: services.profiles });
   registerPushRuleRoutes(app, { pushRules: services.pushRules });
+  registerPusherRoutes(app, { pushers: services.pushers });
   registerAccountDataRoutes(app, { accountData: storage.accountData, notifyUser: (userId, position) => services.notifier.notifyUser(userId, position) });
   registerSyncRoutes(app, { sync: services.sync, accountData: storage.accountData });
   registerRoomRoutes(app, { rooms: services.rooms, aliases: storage.aliases, events: storage.events });
