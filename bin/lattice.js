@@ -1,3 +1,6 @@
 #!/usr/bin/env node
-// Entry point installed as `lattice`; the compiled CLI lives in dist/ after `npm run build`.
-import '../dist/cli/main.js';
+// Entry point installed as `lattice`; `npm run build` writes the bundled CLI to dist/bundle/.
+// With source maps on, stack traces name the src/ files instead of the bundle's lines. The
+// bundle is imported after that switch, because a static import would load before it.
+process.setSourceMapsEnabled(true);
+await import('../dist/bundle/main.js');

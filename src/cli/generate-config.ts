@@ -35,7 +35,7 @@ interface Answers {
   database: string;
 }
 
-// The Lattice installation: two levels up from src/cli or dist/cli.
+// The Lattice installation: two levels up from src/cli or from the bundle in dist/bundle.
 const INSTALL_DIR = resolve(new URL('../..', import.meta.url).pathname);
 const CALLBACK_PATH = '_synapse/client/oidc/callback';
 
