@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Starts Lattice from this checkout, measures start-up and memory, and runs the load scenarios on it. */
 async function benchStartedServer(options: BenchOptions, environment: BenchResults['environment']): Promise<BenchResults> {
-  log(options.runtime === 'build' ? 'compiling src/ with tsc' : 'running the sources through tsx');
+  log(options.runtime === 'build' ? 'bundling src/ with esbuild' : 'running the sources through tsx');
   const build = await prepareBuild(options.runtime);
   const databases = options.database === 'postgres' ? await PostgresDatabases.open(options.postgresUrl) : new SqliteDatabases();
   log(`databases: ${databases.description}`);

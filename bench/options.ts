@@ -58,7 +58,8 @@ Started server (without --url):
   --postgres-url <url>        With --database postgres: a loopback role that may CREATE DATABASE,
                               such as postgres://lattice:secret@127.0.0.1:5432/postgres; without
                               it the bench runs initdb and starts a private cluster for the run
-  --runtime <build|tsx>       Run compiled JavaScript (default) or the TypeScript sources through tsx
+  --runtime <build|tsx>       Run the bundle that npm start runs (default) or the TypeScript sources
+                              through tsx
   --server-node-args=<args>   Extra node arguments for the server, space-separated, such as
                               --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
                               (the = is needed because the value starts with a dash)

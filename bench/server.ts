@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +13,9 @@ import { readCpuMs } from './proc.js';
 export const ROOT = new URL('..', import.meta.url).pathname;
 
 /**
- * Runtime of the server process. `build` compiles src/ with tsc into a temporary folder and runs
- * plain JavaScript, as `npm start` does. `tsx` runs the TypeScript sources through the tsx
- * loader, which adds the loader's start-up time and memory to every figure.
+ * Runtime of the server process. `build` bundles src/ as `npm run build` does into a temporary
+ * folder and starts it through bin/lattice.js, as `npm start` does. `tsx` runs the TypeScript
+ * sources through the tsx loader, which adds the loader's start-up time and memory to every figure.
  */
 export type ServerRuntime = 'build' | 'tsx';
 
@@ -33,7 +33,7 @@ export interface LaunchOptions {
   sharedSecret?: string;
 }
 
-/** The compiled server, or the TypeScript entry point, shared by every process one run starts. */
+/** The bundled server, or the TypeScript entry point, shared by every process one run starts. */
 export interface ServerBuild {
   runtime: ServerRuntime;
   /** Node arguments that run the CLI, before its own arguments. */
@@ -41,20 +41,23 @@ export interface ServerBuild {
   dispose(): void;
 }
 
-/** Compiles src/ into a temporary folder (runtime `build`) or points at the sources (runtime `tsx`). */
+/** Bundles src/ into a temporary folder (runtime `build`) or points at the sources (runtime `tsx`). */
 export async function prepareBuild(runtime: ServerRuntime): Promise<ServerBuild> {
   if (runtime === 'tsx') return { runtime, entryArgs: ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')], dispose: () => {} };
 
+  // The folder copies the layout of an installation: bin/lattice.js imports ../dist/bundle/main.js,
+  // and the bundle reads ../../package.json and loads its external packages from node_modules.
   const dir = mkdtempSync(join(tmpdir(), 'lattice-bench-build-'));
-  const outDir = join(dir, 'dist');
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  const { code, output } = await run(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir, '--tsBuildInfoFile', join(outDir, '.tsbuildinfo')]);
-  // tsc still writes JavaScript when it reports type errors, so the run goes on with a warning.
-  if (code !== 0) process.stderr.write(`bench: tsc reported errors while compiling src/; running the emitted JavaScript anyway:\n${output.slice(0, 2000)}\n`);
-  // The compiled files resolve their packages through this link and load as ES modules through package.json.
+  const { code, output } = await run(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--outdir', join(dir, 'dist/bundle')]);
+  if (code !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`bench: bundling src/ failed:\n${output.slice(0, 2000)}`);
+  }
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(join(ROOT, 'bin/lattice.js'), join(dir, 'bin/lattice.js'));
+  copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  return { runtime, entryArgs: [join(outDir, 'cli/main.js')], dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return { runtime, entryArgs: [join(dir, 'bin/lattice.js')], dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Server processes started and not yet stopped, so an interrupted run can stop them. */

@@ -28,7 +28,7 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 
 const isMeasured = (value: number | undefined) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
-// The run compiles src/ with tsc and starts Lattice three times, which takes minutes on a busy 2-core machine.
+// The run bundles src/ with esbuild and starts Lattice three times, which takes minutes on a busy 2-core machine.
 describe('bench smoke run', { timeout: 480_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'lattice-bench-smoke-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
