@@ -140,6 +140,9 @@ function fileKey(url: string): string {
 function shortUrl(url: string): string {
   const packageIndex = url.lastIndexOf('node_modules/');
   if (packageIndex >= 0) return url.slice(packageIndex + 'node_modules/'.length);
+  // A bundle file contains many src/ files, and the profile gives no source map to tell them apart.
+  const bundle = url.indexOf('/dist/bundle/');
+  if (bundle >= 0) return url.slice(bundle + 1);
   const dist = url.indexOf('/dist/');
   if (dist >= 0) return `src/${url.slice(dist + 6)}`;
   const src = url.indexOf('/src/');

@@ -40,4 +40,12 @@ describe('summarizeProfile', () => {
     assert.equal(byName('persist')?.location, 'src/storage/events.js:20');
     assert.equal(summary.files[0]?.file, 'src/storage/events.js');
   });
+
+  it('keeps bundle paths as they are', () => {
+    const bundled = summarizeProfile({
+      ...profile,
+      nodes: profile.nodes.map((node) => node.id === 3 ? { ...node, callFrame: { ...node.callFrame, url: 'file:///tmp/b/dist/bundle/start-AB12CD34.js' } } : node),
+    });
+    assert.equal(bundled.functions.find((f) => f.name === 'persist')?.location, 'dist/bundle/start-AB12CD34.js:20');
+  });
 });
