@@ -11,8 +11,9 @@ To sign in with Nextcloud, register an OAuth2 client in Nextcloud:
   occ oauth2:add-client Lattice http://localhost:8008/_synapse/client/oidc/callback
 then add a provider under sso.providers in ${path} (an example is in the file) and restart.
 
-To create a local account instead:
-  npx lattice register-user alice --config ${path}
+To create a local account (an admin, for bots or as a fallback), pick a name that no Nextcloud
+user has, because a Nextcloud user of the same name would then get another Matrix id:
+  npx lattice register-user admin --admin --config ${path}
 `;
 
 /**
