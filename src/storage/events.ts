@@ -360,6 +360,11 @@ function toEventRow(input: PersistEventInput, position: number): EventRow {
 
 /** Maps an `events` row to a StoredEvent; other stores that read the events table use it too. */
 export function toStoredEvent(row: EventRow): StoredEvent {
+  return { ...storedEventColumns(row), json: JSON.parse(row.event_json) as Record<string, unknown> };
+}
+
+/** Maps the columns of an `events` row other than the event JSON. */
+export function storedEventColumns(row: EventRow): Omit<StoredEvent, 'json'> {
   return {
     streamOrdering: Number(row.stream_ordering),
     eventId: row.event_id,
@@ -369,7 +374,6 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     sender: row.sender,
     depth: Number(row.depth),
     originServerTs: Number(row.origin_server_ts),
-    json: JSON.parse(row.event_json) as Record<string, unknown>,
     redactedBy: row.redacted_by,
   };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { StoredEvent } from './events.js';
+import { storedEventColumns, type StoredEvent } from './events.js';
 import type { EventsTable } from './schema.js';
 
 /** A range of one room's events: those after `after`, up to the query's common upper bound. */
@@ -171,17 +171,7 @@ export class SyncReadStore {
  */
 export function toLazyStoredEvent(row: EventsTable): StoredEvent {
   let json: Record<string, unknown> | undefined;
-  const event = {
-    streamOrdering: Number(row.stream_ordering),
-    eventId: row.event_id,
-    roomId: row.room_id,
-    type: row.type,
-    stateKey: row.state_key,
-    sender: row.sender,
-    depth: Number(row.depth),
-    originServerTs: Number(row.origin_server_ts),
-    redactedBy: row.redacted_by,
-  } as StoredEvent;
+  const event = storedEventColumns(row) as StoredEvent;
   Object.defineProperty(event, 'json', {
     enumerable: true,
     get: () => (json ??= JSON.parse(row.event_json) as Record<string, unknown>),
