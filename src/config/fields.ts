@@ -44,6 +44,21 @@ export class Fields {
     return this.has(key) ? this.string(key) : undefined;
   }
 
+  /** Reads an absolute http:// or https:// URL; `example` shows the expected form in the error. */
+  httpUrl(key: string, example: string): string {
+    const value = this.string(key);
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError(this.path(key), value, `Use an absolute http:// or https:// URL, such as ${example}.`);
+    }
+    return value;
+  }
+
   boolean(key: string, fallback: boolean): boolean {
     const value = this.raw[key];
     if (value === undefined || value === null) return fallback;

@@ -44,7 +44,7 @@ function readProvider(fields: Fields, resolvePath: (value: string) => string): P
     return {
       ...common,
       type,
-      url: readHttpUrl(fields, 'url', 'https://cloud.example.com').replace(/\/+$/, ''),
+      url: fields.httpUrl('url', 'https://cloud.example.com').replace(/\/+$/, ''),
       ...readNextcloudDirectory(fields, resolvePath),
     };
   }
@@ -53,11 +53,11 @@ function readProvider(fields: Fields, resolvePath: (value: string) => string): P
     if (!fields.has('issuer') && !fields.has('discovery_url')) {
       throw new ConfigError(fields.path('issuer'), undefined, 'Set issuer (or discovery_url) for an OIDC provider.');
     }
-    const discoveryUrl = fields.has('discovery_url') ? readHttpUrl(fields, 'discovery_url', 'https://id.example.com/.well-known/openid-configuration') : undefined;
+    const discoveryUrl = fields.has('discovery_url') ? fields.httpUrl('discovery_url', 'https://id.example.com/.well-known/openid-configuration') : undefined;
     return {
       ...common,
       type,
-      issuer: fields.has('issuer') ? readHttpUrl(fields, 'issuer', 'https://id.example.com') : '',
+      issuer: fields.has('issuer') ? fields.httpUrl('issuer', 'https://id.example.com') : '',
       discovery_url: discoveryUrl,
       scopes: fields.stringList('scopes', ['openid', 'profile', 'email']),
       claims: readClaims(fields.child('claims')),
@@ -82,20 +82,6 @@ function readSecret(fields: Fields, resolvePath: (value: string) => string): str
   }
   if (!secret) throw new ConfigError(fields.path('client_secret_path'), path, 'The file is empty; put the client secret in it.');
   return secret;
-}
-
-function readHttpUrl(fields: Fields, key: string, example: string): string {
-  const value = fields.string(key);
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ConfigError(fields.path(key), value, `Use an absolute http:// or https:// URL, such as ${example}.`);
-  }
-  return value;
 }
 
 function readClaims(fields: Fields): ClaimMapping {

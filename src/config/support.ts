@@ -24,7 +24,7 @@ export function readSupport(root: Fields): SupportConfig | undefined {
   const support = root.child('support');
   support.rejectUnknown(['contacts', 'support_page']);
   const contacts = support.list('contacts').map((raw, index) => readContact(Fields.of(raw, support.path(`contacts[${index}]`))));
-  const supportPage = readSupportPage(support);
+  const supportPage = support.has('support_page') ? support.httpUrl('support_page', 'https://example.com/help') : undefined;
   if (contacts.length === 0 && supportPage === undefined) return undefined;
   return { contacts, support_page: supportPage };
 }
@@ -44,19 +44,4 @@ function readContact(contact: Fields): SupportContact {
   }
   const role = contact.string('role', 'm.role.admin');
   return { ...(matrixId === undefined ? {} : { matrix_id: matrixId }), ...(emailAddress === undefined ? {} : { email_address: emailAddress }), role };
-}
-
-function readSupportPage(support: Fields): string | undefined {
-  const value = support.optionalString('support_page');
-  if (value === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ConfigError(support.path('support_page'), value, 'Use an absolute http:// or https:// URL, such as https://example.com/help.');
-  }
-  return value;
 }
