@@ -67,9 +67,9 @@ function runNodeTests(files, env) {
     '--test-concurrency=2',
     // matrix-js-sdk leaves retry timers behind after stopClient(), which would keep a finished file alive.
     // NOTE: on Node 20 the reported test count has varied between runs of the same files (1,182 and
-    // 1,197, one of the three room-version blocks of a core suite missing), which suggests that the
-    // forced exit can drop a file's last results before the runner reads them. A dropped failure
-    // would go unreported, so exiting files by closing their clients would be safer.
+    // 1,197), with one of the three room-version blocks of a core suite missing. The forced exit
+    // probably drops a file's last results before the runner reads them. A dropped failure would go
+    // unreported, so exiting files by closing their clients would be safer.
     '--test-force-exit',
     '--test-reporter=spec',
     ...files,

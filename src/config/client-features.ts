@@ -17,7 +17,7 @@ export interface TurnConfig {
   user_lifetime_seconds: number;
 }
 
-/** Who the user directory (`POST /user_directory/search`) finds. */
+/** Scope of the user directory (`POST /user_directory/search`). */
 export interface UserDirectoryConfig {
   /**
    * Every active local user when true, as Nextcloud's own sharing search does. When false, only
@@ -34,9 +34,9 @@ export interface ClientFeaturesConfig {
 }
 
 /**
- * Reads `presence` (`enabled` defaults to true), `turn` (no URIs by default, credentials valid
- * for one day; clients fetch new credentials before the old ones expire) and `user_directory`
- * (`search_all_users` defaults to true).
+ * Reads `presence` (`enabled` defaults to true), `turn` and `user_directory`
+ * (`search_all_users` defaults to true). TURN has no URIs by default, and its credentials are
+ * valid for one day, because clients fetch new ones before the old ones expire.
  */
 export function readClientFeatures(root: Fields, resolvePath: (value: string) => string): ClientFeaturesConfig {
   const presence = root.child('presence');

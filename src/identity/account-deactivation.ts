@@ -21,7 +21,7 @@ export class AccountDeactivation {
    * Deactivates the account after user-interactive auth. With `erase`, it also deletes the
    * account data and third-party ids, which the spec names as the data to erase besides events.
    * NOTE: `erase` leaves the user's events as they are, so users who join a room later still see
-   * them unredacted, where the spec asks for redacted copies.
+   * them unredacted, where the spec calls for redacted copies.
    */
   async deactivate(userId: string, auth: AuthSubmission | undefined, erase: boolean): Promise<void> {
     await this.deps.requireAuth(userId, 'deactivate-account', auth);

@@ -47,8 +47,8 @@ export class OpenIdTokenService {
   }
 
   /**
-   * Returns the user id behind a token; throws 401 M_UNKNOWN_TOKEN for an unknown or expired
-   * token, and for one whose account was deactivated or locked since.
+   * Returns the user id behind a token. Throws 401 M_UNKNOWN_TOKEN when the token is unknown or
+   * expired, or its account was deactivated or locked since.
    */
   async userInfo(token: string): Promise<{ sub: string }> {
     const userId = await this.deps.store.findUser(hashToken(token), this.now());

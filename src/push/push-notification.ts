@@ -44,7 +44,7 @@ export function buildNotifyBody(event: PushedEvent, recipient: RecipientFacts, p
     data,
     tweaks,
   };
-  // The push gateway API says counts whose value is zero should be omitted.
+  // The push gateway API specifies that counts whose value is zero are omitted.
   const counts = recipient.unread > 0 ? { unread: recipient.unread } : {};
   const base = { event_id: event.eventId, room_id: event.roomId, prio: priorityOf(event, tweaks), counts, devices: [device] };
   if (pusher.data.format === 'event_id_only') return { notification: base };

@@ -42,8 +42,8 @@ const OPEN_JOIN_RULES = ['public', 'knock', 'knock_restricted'];
  * Walks a space's tree depth-first through the `m.space.child` state events of space-rooms, and
  * returns the rooms the requester may see. Pages are positions in that walk, so each page redoes
  * the walk. The token carries the walk's options, because they must not change between pages.
- * NOTE: only rooms this server knows are described; children on other servers need federation
- * and are skipped.
+ * NOTE: only rooms stored on this server are described. Children on other servers need
+ * federation and are skipped.
  */
 export class SpaceHierarchy {
   constructor(

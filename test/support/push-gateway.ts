@@ -1,6 +1,6 @@
 // A push gateway test double on a loopback port. It serves POST /_matrix/push/v1/notify as the
 // push gateway API defines it and records every notify body. It responds as a per-pushkey script
-// says (an HTTP status, or a rejection of the pushkey), and otherwise with `{"rejected": []}`.
+// sets (an HTTP status, or a rejection of the pushkey), and otherwise with `{"rejected": []}`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
